@@ -1,0 +1,30 @@
+# The README's two commands are `make demo` and `make test`; both run set-up first.
+.PHONY: setup demo test lint pytest test-slow clean
+
+VENV := .venv/bin
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	$(VENV)/lakehouse demo
+
+lint: setup
+	$(VENV)/ruff format --check .
+	$(VENV)/ruff check .
+	$(VENV)/mypy
+	$(VENV)/sqlfluff lint dbt/models dbt/macros dbt/tests --disable-progress-bar
+
+pytest: setup
+	$(VENV)/pytest
+
+test: lint pytest
+
+# Suites too long for the default run (marked `slow`).
+test-slow: setup
+	$(VENV)/pytest -m slow
+
+# Removes local state (broker data, lake, checkpoints, warehouse); keeps jars and .venv.
+clean:
+	-$(VENV)/lakehouse down
+	rm -rf .lakehouse/state .lakehouse/lake .lakehouse/checkpoints .lakehouse/warehouse/*.duckdb

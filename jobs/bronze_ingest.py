@@ -1,0 +1,199 @@
+"""Bronze ingest: Kafka topics -> Delta bronze (valid events) + Delta quarantine (the rest).
+
+Run it with spark-submit (see `lakehouse ingest --print-command` for the full line):
+
+    spark-submit --jars ... jobs/bronze_ingest.py --env local --trigger available-now
+
+Two streaming queries read the same topics through the same parsing code, one per sink,
+each with its own checkpoint, so each sink is exactly-once on its own: a record lands in
+bronze or in quarantine, never both, and never twice after a restart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from pyspark.errors import StreamingQueryException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.streaming.listener import (
+    QueryIdleEvent,
+    QueryProgressEvent,
+    QueryStartedEvent,
+    QueryTerminatedEvent,
+    StreamingQueryListener,
+)
+from pyspark.sql.streaming.query import StreamingQuery
+
+from lakehouse.config import ConfigError, Settings, load_settings
+from transformations.bronze import (
+    BRONZE_PARTITION_COLUMNS,
+    QUARANTINE_PARTITION_COLUMNS,
+    ValidationRules,
+    parse_listening_events,
+    quarantined_records,
+    valid_events,
+    with_kafka_coordinates,
+)
+
+BRONZE_SINK = "bronze_listening_events"
+QUARANTINE_SINK = "quarantine_events"
+
+
+class ProgressPrinter(StreamingQueryListener):
+    """Prints one line per micro-batch so long runs show where they are."""
+
+    # Method names are PySpark's listener API.
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def onQueryStarted(self, event: QueryStartedEvent) -> None:  # noqa: N802
+        self.names[str(event.id)] = event.name or str(event.id)
+        print(f"[ingest] {event.name}: started (run {event.runId})", flush=True)
+
+    def onQueryProgress(self, event: QueryProgressEvent) -> None:  # noqa: N802
+        progress = event.progress
+        print(
+            f"[ingest] {progress.name}: batch {progress.batchId}: "
+            f"{progress.numInputRows} records, "
+            f"{progress.processedRowsPerSecond:,.0f} records/s, "
+            f"{progress.batchDuration} ms",
+            flush=True,
+        )
+
+    def onQueryIdle(self, event: QueryIdleEvent) -> None:  # noqa: N802
+        """Nothing to report: idle queries are normal in continuous mode."""
+
+    def onQueryTerminated(self, event: QueryTerminatedEvent) -> None:  # noqa: N802
+        outcome = f"failed: {event.exception}" if event.exception else "finished"
+        name = self.names.get(str(event.id), str(event.id))
+        print(f"[ingest] {name}: {outcome}", flush=True)
+
+
+def read_kafka(spark: SparkSession, settings: Settings) -> DataFrame:
+    """The three event topics as a streaming DataFrame with the Kafka source's columns."""
+    ingest = settings.ingest
+    reader = (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", settings.kafka_bootstrap)
+        .option("subscribe", ",".join(settings.kafka.topics.values()))
+        .option("startingOffsets", ingest.starting_offsets)
+        .option("failOnDataLoss", str(ingest.fail_on_data_loss).lower())
+    )
+    if ingest.max_offsets_per_trigger is not None:
+        reader = reader.option("maxOffsetsPerTrigger", str(ingest.max_offsets_per_trigger))
+    return reader.load()
+
+
+def start_sink(
+    frame: DataFrame,
+    *,
+    name: str,
+    location: str,
+    checkpoint: str,
+    partition_by: Sequence[str],
+    trigger: str,
+    interval: str,
+) -> StreamingQuery:
+    """Start one Delta sink with its own checkpoint and the configured trigger."""
+    writer = (
+        frame.writeStream.format("delta")
+        .queryName(name)
+        .outputMode("append")
+        .partitionBy(*partition_by)
+        .option("checkpointLocation", checkpoint)
+    )
+    if trigger == "available-now":
+        writer = writer.trigger(availableNow=True)
+    else:
+        writer = writer.trigger(processingTime=interval)
+    return writer.start(location)
+
+
+def start_ingest(spark: SparkSession, settings: Settings, trigger: str) -> list[StreamingQuery]:
+    """Start the bronze and quarantine sinks over the same parsed Kafka stream."""
+    rules = ValidationRules(
+        max_payload_bytes=settings.ingest.max_payload_bytes,
+        max_event_age_days=settings.ingest.max_event_age_days,
+        max_event_future_minutes=settings.ingest.max_event_future_minutes,
+    )
+    parsed = (
+        read_kafka(spark, settings)
+        .transform(with_kafka_coordinates)
+        .transform(parse_listening_events, rules)
+    )
+    interval = settings.ingest.trigger_interval
+    return [
+        start_sink(
+            parsed.transform(valid_events),
+            name=BRONZE_SINK,
+            location=settings.bronze_events_location,
+            checkpoint=settings.checkpoint_location(BRONZE_SINK),
+            partition_by=BRONZE_PARTITION_COLUMNS,
+            trigger=trigger,
+            interval=interval,
+        ),
+        start_sink(
+            parsed.transform(quarantined_records),
+            name=QUARANTINE_SINK,
+            location=settings.quarantine_location,
+            checkpoint=settings.checkpoint_location(QUARANTINE_SINK),
+            partition_by=QUARANTINE_PARTITION_COLUMNS,
+            trigger=trigger,
+            interval=interval,
+        ),
+    ]
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Arguments given after the job file on the spark-submit line."""
+    parser = argparse.ArgumentParser(prog="bronze_ingest", description=__doc__.splitlines()[0])
+    parser.add_argument("--env", help="environment: conf/<env>.yaml (default: LAKEHOUSE_ENV)")
+    parser.add_argument("--conf-dir", type=Path, help="folder holding base.yaml (default: conf/)")
+    parser.add_argument(
+        "--trigger",
+        choices=["available-now", "continuous"],
+        help="override ingest.trigger from the configuration",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ingest until the trigger says stop (available-now) or a signal arrives."""
+    args = parse_args(argv)
+    try:
+        settings = load_settings(args.env, args.conf_dir)
+    except ConfigError as error:
+        print(f"bronze_ingest: {error}", file=sys.stderr)
+        return 2
+    trigger = args.trigger or settings.ingest.trigger
+    spark = SparkSession.builder.appName(settings.spark.app_name).getOrCreate()
+    spark.streams.addListener(ProgressPrinter())
+    queries = start_ingest(spark, settings, trigger)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        print(f"[ingest] signal {signum}: stopping the queries", flush=True)
+        for query in queries:
+            query.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        for query in queries:
+            query.awaitTermination()
+    except StreamingQueryException as error:
+        print(f"[ingest] a query failed, stopping the others: {error}", file=sys.stderr)
+        for query in queries:
+            query.stop()
+        return 1
+    finally:
+        spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

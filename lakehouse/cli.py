@@ -1,0 +1,196 @@
+"""`lakehouse`: run the local stack and the pipeline's steps from one command."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lakehouse import pipeline
+from lakehouse.config import ConfigError, Settings, load_settings
+from lakehouse.dbt import DbtCommandError
+from lakehouse.kafka_broker import BrokerError
+from lakehouse.simulator import ProduceError
+from lakehouse.spark_submit import SparkSubmitError, printable, spark_submit_command
+
+app = typer.Typer(
+    help="Kafka -> Spark Structured Streaming -> Delta bronze -> dbt silver/gold, locally "
+    "or in the cloud. Settings come from conf/base.yaml + conf/<env>.yaml.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+KNOWN_ERRORS = (
+    ConfigError,
+    BrokerError,
+    SparkSubmitError,
+    DbtCommandError,
+    ProduceError,
+    pipeline.PipelineError,
+)
+
+
+def _settings(context: typer.Context) -> Settings:
+    settings = context.obj
+    assert isinstance(settings, Settings)
+    return settings
+
+
+def _fail(error: Exception, code: int = 1) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {error}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.callback()
+def main(
+    context: typer.Context,
+    env: Annotated[
+        str | None,
+        typer.Option(help="Environment (conf/<env>.yaml); default: $LAKEHOUSE_ENV or local."),
+    ] = None,
+) -> None:
+    """Load the settings once for every command."""
+    try:
+        context.obj = load_settings(env)
+    except ConfigError as error:
+        raise _fail(error, code=2) from None
+
+
+@app.command()
+def up(context: typer.Context) -> None:
+    """Start the local Kafka broker (KRaft) and create the event topics."""
+    settings = _settings(context)
+    try:
+        started, bootstrap = pipeline.start_broker(settings)
+    except KNOWN_ERRORS as error:
+        raise _fail(error) from None
+    state = "started" if started else "already running"
+    console.print(f"Kafka broker {state}: bootstrap servers [bold]{bootstrap}[/]")
+
+
+@app.command()
+def down(context: typer.Context) -> None:
+    """Stop the local Kafka broker (its data stays under the state folder)."""
+    stopped = pipeline.local_broker(_settings(context)).stop()
+    console.print("Kafka broker stopped." if stopped else "Kafka broker was not running.")
+
+
+@app.command()
+def produce(
+    context: typer.Context,
+    events: Annotated[int, typer.Option(min=1, help="How many events to send.")] = 100_000,
+    rate: Annotated[
+        float | None, typer.Option(min=1, help="Events per second (default: as fast as possible).")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Random seed; the same seed and --end give the same events.")
+    ] = None,
+    end: Annotated[
+        datetime | None,
+        typer.Option(help="Latest event time (UTC); events spread over the window before it."),
+    ] = None,
+) -> None:
+    """Simulate listening events (plays, skips, likes) and send them to Kafka."""
+    settings = _settings(context)
+    if end is None:
+        end_at = datetime.now(UTC)
+    else:
+        end_at = end.astimezone(UTC) if end.tzinfo else end.replace(tzinfo=UTC)
+    try:
+        report = pipeline.produce(settings, events=events, rate=rate, seed=seed, end=end_at)
+    except KNOWN_ERRORS as error:
+        raise _fail(error) from None
+    console.print(report.summary())
+
+
+@app.command()
+def ingest(
+    context: typer.Context,
+    trigger: Annotated[
+        str | None,
+        typer.Option(
+            help="available-now (drain, then stop) or continuous; default: ingest.trigger."
+        ),
+    ] = None,
+    print_command: Annotated[
+        bool, typer.Option("--print-command", help="Print the spark-submit line and exit.")
+    ] = False,
+) -> None:
+    """Run the bronze streaming job with spark-submit (Kafka -> Delta bronze + quarantine)."""
+    settings = _settings(context)
+    if trigger not in (None, "available-now", "continuous"):
+        raise _fail(ValueError(f"--trigger {trigger}: use available-now or continuous"), 2)
+    try:
+        command = spark_submit_command(settings, job_args=["--trigger", trigger] if trigger else [])
+    except KNOWN_ERRORS as error:
+        raise _fail(error) from None
+    if print_command:
+        console.print(printable(command), highlight=False, soft_wrap=True)
+        return
+    try:
+        pipeline.run_spark_submit(settings, command)
+    except KNOWN_ERRORS as error:
+        raise _fail(error) from None
+
+
+@app.command()
+def transform(
+    context: typer.Context,
+    select: Annotated[
+        str | None, typer.Option(help="dbt node selection, e.g. +top_tracks.")
+    ] = None,
+    full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
+) -> None:
+    """Build silver and gold with dbt (`dbt build`: models and their tests)."""
+    settings = _settings(context)
+    try:
+        pipeline.transform(settings, select=select, full_refresh=full_refresh)
+    except KNOWN_ERRORS as error:
+        raise _fail(error) from None
+
+
+@app.command()
+def status(
+    context: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Services and every table (layer, name, location, rows)."""
+    settings = _settings(context)
+    report = pipeline.status(settings)
+    if as_json:
+        print(json.dumps(report, indent=2))
+        return
+    kafka = report["services"]["kafka"]
+    running = "[green]running[/]" if kafka["running"] else "[red]not running[/]"
+    console.print(f"Kafka: {running} at {kafka['bootstrap_servers']}")
+    table = Table("layer", "name", "rows", "location")
+    for row in report["tables"]:
+        rows = "-" if row["rows"] is None else f"{row['rows']:,}"
+        table.add_row(row["layer"], row["name"], rows, row["location"])
+    console.print(table)
+
+
+@app.command()
+def demo(
+    context: typer.Context,
+    events: Annotated[int, typer.Option(min=1, help="How many events to produce.")] = 100_000,
+    seed: Annotated[int | None, typer.Option(help="Random seed of the simulator.")] = None,
+) -> None:
+    """The whole pipeline: up, produce, ingest (available-now), transform, counts, down."""
+    settings = _settings(context)
+    try:
+        result = pipeline.demo(settings, events=events, seed=seed, console=console)
+    except KNOWN_ERRORS as error:
+        raise _fail(error) from None
+    if not result.reconciled:
+        raise _fail(RuntimeError("counts do not reconcile (see the table above)"))
+
+
+if __name__ == "__main__":
+    app()

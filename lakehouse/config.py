@@ -1,0 +1,262 @@
+"""The one configuration loader: conf/base.yaml, then conf/<env>.yaml, then environment.
+
+Environment variables read here and nowhere else:
+- LAKEHOUSE_ENV: the environment (file conf/<env>.yaml), default ``local``.
+- LAKEHOUSE_CONF_DIR: the folder holding base.yaml and the environment files.
+- LAKEHOUSE__<SECTION>__<KEY>=value: overrides one setting (values parsed as YAML).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CONF_DIR = PROJECT_ROOT / "conf"
+DEFAULT_ENV = "local"
+OVERRIDE_PREFIX = "LAKEHOUSE__"
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used; the message names the file and the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BrokerConfig(_Section):
+    host: str
+    port: int = Field(ge=1, le=65535)
+    controller_port: int = Field(ge=1, le=65535)
+    heap: str
+    jars_dir: str
+    start_timeout_seconds: float = Field(gt=0)
+
+
+class KafkaConfig(_Section):
+    # null: the local broker that `lakehouse up` runs (broker.host:broker.port).
+    bootstrap_servers: str | None
+    topics: dict[str, str]
+    partitions: int = Field(ge=1)
+    broker: BrokerConfig
+
+    @field_validator("topics")
+    @classmethod
+    def _event_topics(cls, topics: dict[str, str]) -> dict[str, str]:
+        expected = {"plays", "skips", "likes"}
+        if set(topics) != expected:
+            raise ValueError(f"must map exactly {sorted(expected)} to topic names")
+        return topics
+
+
+class LakeConfig(_Section):
+    root: str = Field(min_length=1)
+    bronze_events_table: str
+    quarantine_table: str
+    reference_dir: str
+    checkpoint_root: str = Field(min_length=1)
+
+
+class IngestConfig(_Section):
+    trigger: Literal["available-now", "continuous"]
+    trigger_interval: str
+    starting_offsets: Literal["earliest", "latest"]
+    fail_on_data_loss: bool
+    max_offsets_per_trigger: int | None = Field(default=None, ge=1)
+    max_event_age_days: int = Field(ge=1)
+    max_event_future_minutes: int = Field(ge=0)
+    max_payload_bytes: int = Field(ge=64)
+
+
+class SparkConfig(_Section):
+    master: str
+    app_name: str
+    driver_memory: str
+    shuffle_partitions: int = Field(ge=1)
+    conf: dict[str, str]
+    jars_dir: str
+
+
+class SimulatorConfig(_Section):
+    seed: int | None
+    catalog_seed: int
+    users: int = Field(ge=1)
+    artists: int = Field(ge=1)
+    tracks: int = Field(ge=1)
+    window_hours: float = Field(gt=0)
+
+
+class WarehouseConfig(_Section):
+    target: Literal["duckdb", "snowflake"]
+    duckdb_path: str
+    duckdb_extension_dir: str
+    dbt_project_dir: str
+
+
+class Settings(_Section):
+    """Validated settings for one environment, with paths resolved against the project."""
+
+    env: str = DEFAULT_ENV
+    project_root: Path = PROJECT_ROOT
+    state_dir: str
+    kafka: KafkaConfig
+    lake: LakeConfig
+    ingest: IngestConfig
+    spark: SparkConfig
+    simulator: SimulatorConfig
+    warehouse: WarehouseConfig
+
+    def path(self, value: str) -> Path:
+        """A local path setting, absolute (relative ones hang off the project root)."""
+        candidate = Path(value).expanduser()
+        return candidate if candidate.is_absolute() else self.project_root / candidate
+
+    def location(self, value: str) -> str:
+        """A lake location: a URI (s3a://...) as it is, or an absolute local path."""
+        return value if "://" in value else str(self.path(value))
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        """The Kafka bootstrap servers clients use."""
+        broker = self.kafka.broker
+        return self.kafka.bootstrap_servers or f"{broker.host}:{broker.port}"
+
+    @property
+    def state_path(self) -> Path:
+        """Folder of the local stack's state (broker data, logs, pid files)."""
+        return self.path(self.state_dir)
+
+    @property
+    def lake_root(self) -> str:
+        """The lake's root location."""
+        return self.location(self.lake.root)
+
+    def table_location(self, table: str) -> str:
+        """Location of a table given relative to the lake root."""
+        return f"{self.lake_root.rstrip('/')}/{table}"
+
+    @property
+    def bronze_events_location(self) -> str:
+        """Location of the bronze listening-events Delta table."""
+        return self.table_location(self.lake.bronze_events_table)
+
+    @property
+    def quarantine_location(self) -> str:
+        """Location of the quarantine Delta table."""
+        return self.table_location(self.lake.quarantine_table)
+
+    @property
+    def reference_location(self) -> str:
+        """Folder of the reference data (users, tracks, artists) the simulator writes."""
+        return self.table_location(self.lake.reference_dir)
+
+    def checkpoint_location(self, sink: str) -> str:
+        """Checkpoint folder of one streaming sink: one per sink, under the checkpoint root."""
+        return f"{self.location(self.lake.checkpoint_root).rstrip('/')}/{sink}"
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of sections, not {loaded!r}")
+    return loaded
+
+
+def _merge(
+    base: dict[str, Any],
+    overlay: Mapping[str, Any],
+    origin: str,
+    origins: dict[tuple[str, ...], str],
+    prefix: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Deep-merge overlay into base, remembering which source set each key."""
+    merged = dict(base)
+    for key, value in overlay.items():
+        path = (*prefix, str(key))
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value, origin, origins, path)
+        else:
+            merged[key] = value
+            origins[path] = origin
+            if isinstance(value, Mapping):
+                for sub_key in value:
+                    origins[(*path, str(sub_key))] = origin
+    return merged
+
+
+def _environment_overrides(environ: Mapping[str, str]) -> dict[str, tuple[dict[str, Any], str]]:
+    overrides: dict[str, tuple[dict[str, Any], str]] = {}
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(OVERRIDE_PREFIX):
+            continue
+        keys = [part.lower() for part in name[len(OVERRIDE_PREFIX) :].split("__") if part]
+        if not keys:
+            continue
+        value: Any = yaml.safe_load(raw) if raw != "" else ""
+        for key in reversed(keys):
+            value = {key: value}
+        overrides[name] = (value, f"environment variable {name}")
+    return overrides
+
+
+def _describe(error: ValidationError, origins: dict[tuple[str, ...], str], files: str) -> str:
+    lines = []
+    for problem in error.errors():
+        location = tuple(str(part) for part in problem["loc"])
+        dotted = ".".join(location)
+        source = next(
+            (origins[location[:i]] for i in range(len(location), 0, -1) if location[:i] in origins),
+            files,
+        )
+        if problem["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling against conf/base.yaml)"
+        elif problem["type"] == "missing":
+            message = "required value is missing"
+            source = files
+        else:
+            message = problem["msg"]
+        lines.append(f"  {source}: {dotted}: {message}")
+    return "invalid configuration:\n" + "\n".join(lines)
+
+
+def load_settings(
+    env: str | None = None,
+    conf_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Load and validate the settings of one environment; raise ConfigError naming what to fix."""
+    environ = os.environ if environ is None else environ
+    env = env or environ.get("LAKEHOUSE_ENV") or DEFAULT_ENV
+    conf_dir = conf_dir or Path(environ.get("LAKEHOUSE_CONF_DIR") or DEFAULT_CONF_DIR)
+    base_file = conf_dir / "base.yaml"
+    env_file = conf_dir / f"{env}.yaml"
+    if not base_file.is_file():
+        raise ConfigError(f"{base_file}: not found; set LAKEHOUSE_CONF_DIR to the conf/ folder")
+    if not env_file.is_file():
+        known = sorted(p.stem for p in conf_dir.glob("*.yaml") if p.stem != "base")
+        raise ConfigError(
+            f"{env_file}: no such environment {env!r}; choose one of {known} "
+            "with --env or LAKEHOUSE_ENV"
+        )
+    origins: dict[tuple[str, ...], str] = {}
+    merged = _merge({}, _read_yaml(base_file), str(base_file), origins)
+    merged = _merge(merged, _read_yaml(env_file), str(env_file), origins)
+    for overlay, origin in _environment_overrides(environ).values():
+        merged = _merge(merged, overlay, origin, origins)
+    merged["env"] = env
+    merged["project_root"] = conf_dir.resolve().parent
+    try:
+        return Settings.model_validate(merged)
+    except ValidationError as error:
+        raise ConfigError(_describe(error, origins, f"{base_file} + {env_file}")) from None

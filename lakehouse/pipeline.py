@@ -1,0 +1,247 @@
+"""The pipeline's steps, each a function of the settings; the CLI and the tests call these."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from lakehouse.config import Settings
+from lakehouse.dbt import run_dbt
+from lakehouse.kafka_broker import KafkaBroker
+from lakehouse.simulator import (
+    ProduceReport,
+    build_catalog,
+    count_messages,
+    ensure_topics,
+    generate_events,
+    produce_events,
+    write_reference_data,
+)
+from lakehouse.spark_submit import spark_environment, spark_submit_command
+from lakehouse.tables import (
+    SILVER_EVENTS_TABLE,
+    TableInfo,
+    all_tables,
+    lake_connection,
+    query_warehouse,
+)
+
+
+class PipelineError(Exception):
+    """A pipeline step failed; the message says which and what to look at."""
+
+
+def local_broker(settings: Settings) -> KafkaBroker:
+    """The local broker `lakehouse up` manages, as configured."""
+    broker = settings.kafka.broker
+    return KafkaBroker(
+        jars_dir=settings.path(broker.jars_dir),
+        state_dir=settings.state_path,
+        host=broker.host,
+        port=broker.port,
+        controller_port=broker.controller_port,
+        heap=broker.heap,
+        start_timeout_seconds=broker.start_timeout_seconds,
+    )
+
+
+def start_broker(settings: Settings) -> tuple[bool, str]:
+    """Start the local broker (if not running) and create the topics; (started?, bootstrap)."""
+    started = local_broker(settings).start()
+    ensure_topics(
+        settings.kafka_bootstrap, settings.kafka.topics.values(), settings.kafka.partitions
+    )
+    return started, settings.kafka_bootstrap
+
+
+def produce(
+    settings: Settings, *, events: int, rate: float | None, seed: int | None, end: datetime
+) -> ProduceReport:
+    """Write the reference data, then simulate `events` listening events into Kafka."""
+    simulator = settings.simulator
+    catalog = build_catalog(
+        seed=simulator.catalog_seed,
+        users=simulator.users,
+        artists=simulator.artists,
+        tracks=simulator.tracks,
+    )
+    write_reference_data(catalog, Path(settings.reference_location))
+    ensure_topics(
+        settings.kafka_bootstrap, settings.kafka.topics.values(), settings.kafka.partitions
+    )
+    chosen_seed = seed if seed is not None else simulator.seed
+    if chosen_seed is None:
+        chosen_seed = random.SystemRandom().randrange(2**31)
+    print(f"Simulating {events:,} events with --seed {chosen_seed} --end {end.isoformat()}")
+    stream = generate_events(
+        catalog, count=events, seed=chosen_seed, end=end, window_hours=simulator.window_hours
+    )
+    return produce_events(
+        stream,
+        bootstrap_servers=settings.kafka_bootstrap,
+        topics=settings.kafka.topics,
+        rate=rate,
+        progress=True,
+        total=events,
+    )
+
+
+def run_spark_submit(settings: Settings, command: list[str]) -> None:
+    """Run a spark-submit command with Spark's environment; raise if it fails."""
+    environment = {**os.environ, **spark_environment(settings)}
+    code = subprocess.run(command, env=environment, check=False).returncode
+    if code != 0:
+        raise PipelineError(
+            f"the Spark job failed (spark-submit exit code {code}); its output is above. "
+            f"Re-run it alone with `lakehouse --env {settings.env} ingest`."
+        )
+
+
+def ingest(settings: Settings, trigger: str | None = None) -> None:
+    """Run the bronze job through spark-submit until its trigger stops it."""
+    job_args = ["--trigger", trigger] if trigger else []
+    run_spark_submit(settings, spark_submit_command(settings, job_args=job_args))
+
+
+def transform(settings: Settings, select: str | None = None, full_refresh: bool = False) -> None:
+    """`dbt build` of silver and gold on the configured warehouse target."""
+    command = ["build"]
+    if select:
+        command += ["--select", select]
+    if full_refresh:
+        command.append("--full-refresh")
+    database = settings.path(settings.warehouse.duckdb_path)
+    database.parent.mkdir(parents=True, exist_ok=True)
+    run_dbt(
+        command,
+        project_dir=settings.path(settings.warehouse.dbt_project_dir),
+        duckdb_path=database,
+        extension_dir=settings.path(settings.warehouse.duckdb_extension_dir),
+        dbt_vars={
+            "bronze_events_path": settings.bronze_events_location,
+            "reference_path": settings.reference_location,
+        },
+        target=settings.warehouse.target,
+    )
+
+
+def status(settings: Settings) -> dict[str, Any]:
+    """Services and tables in the stable `lakehouse status --json` shape."""
+    broker = local_broker(settings).status()
+    return {
+        "services": {
+            "kafka": {
+                "running": broker.running,
+                "bootstrap_servers": settings.kafka_bootstrap,
+                "pid": broker.pid,
+            }
+        },
+        "tables": [table.as_json() for table in all_tables(settings)],
+    }
+
+
+@dataclass
+class DemoResult:
+    """Counts of one demo run and whether they reconcile."""
+
+    produced: int
+    tables: list[TableInfo]
+    distinct_event_ids: int
+    checks: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def reconciled(self) -> bool:
+        """True when every check's two sides are equal."""
+        return all(left == right for _, left, right in self.checks)
+
+
+def _rows(tables: list[TableInfo], layer: str, name: str | None = None) -> int:
+    found = [t for t in tables if t.layer == layer and (name is None or t.name == name)]
+    return sum(t.rows or 0 for t in found)
+
+
+def reconcile(settings: Settings) -> DemoResult:
+    """Count every layer and check: bronze == produced, silver == distinct event ids."""
+    produced = count_messages(settings.kafka_bootstrap, settings.kafka.topics.values())
+    tables = all_tables(settings)
+    with lake_connection(settings) as connection:
+        row = connection.execute(
+            "select count(distinct event_id) from delta_scan(?)",
+            [settings.bronze_events_location],
+        ).fetchone()
+    distinct_ids = int(row[0]) if row else 0
+    silver_name = SILVER_EVENTS_TABLE.split(".")[1]
+    result = DemoResult(produced, tables, distinct_ids)
+    result.checks = [
+        ("bronze rows == events in Kafka", _rows(tables, "bronze"), produced),
+        ("quarantine rows == 0", _rows(tables, "quarantine"), 0),
+        ("silver rows == distinct event ids", _rows(tables, "silver", silver_name), distinct_ids),
+    ]
+    return result
+
+
+def print_counts(result: DemoResult, console: Console) -> None:
+    """The row count of every layer, then each check with its verdict."""
+    counts = Table("layer", "table", "rows", title="Row counts")
+    counts.add_row("kafka", "plays + skips + likes", f"{result.produced:,}")
+    for table in result.tables:
+        counts.add_row(table.layer, table.name, "-" if table.rows is None else f"{table.rows:,}")
+    console.print(counts)
+    checks = Table("check", "left", "right", "", title="Reconciliation")
+    for name, left, right in result.checks:
+        verdict = "[green]OK[/]" if left == right else "[bold red]MISMATCH[/]"
+        checks.add_row(name, f"{left:,}", f"{right:,}", verdict)
+    console.print(checks)
+
+
+def print_gold_samples(settings: Settings, console: Console, limit: int = 5) -> None:
+    """A few rows of the gold tables, so the demo shows results and not only counts."""
+    samples = {
+        "gold.top_tracks": "rank",
+        "gold.top_artists": "rank",
+        "gold.device_usage": "activity_date desc, events desc",
+    }
+    for name, order in samples.items():
+        columns, rows = query_warehouse(
+            settings, f"select * from {name} order by {order} limit {limit}"
+        )
+        table = Table(*columns, title=name)
+        for row in rows:
+            table.add_row(*(str(value) for value in row))
+        console.print(table)
+
+
+def demo(settings: Settings, *, events: int, seed: int | None, console: Console) -> DemoResult:
+    """up -> produce -> ingest (available-now) -> transform -> counts -> down."""
+    broker = local_broker(settings)
+    was_running = broker.pid() is not None
+    try:
+        console.rule("1/5 Kafka broker")
+        _, bootstrap = start_broker(settings)
+        console.print(f"bootstrap servers: {bootstrap}")
+        console.rule(f"2/5 produce {events:,} events")
+        report = produce(settings, events=events, rate=None, seed=seed, end=datetime.now(UTC))
+        console.print(report.summary())
+        console.rule("3/5 ingest: spark-submit, available-now trigger")
+        ingest(settings, "available-now")
+        console.rule("4/5 transform: dbt build")
+        transform(settings)
+        console.rule("5/5 counts")
+        result = reconcile(settings)
+        print_counts(result, console)
+        print_gold_samples(settings, console)
+        return result
+    finally:
+        if was_running:
+            console.print("The broker was running before the demo: left running.")
+        else:
+            broker.stop()
+            console.print("Kafka broker stopped.")

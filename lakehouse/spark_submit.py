@@ -1,0 +1,93 @@
+"""The spark-submit line for a job: master, memory, jars and conf, all from the settings."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import pyspark
+
+from lakehouse.config import PROJECT_ROOT, Settings
+
+BRONZE_JOB = PROJECT_ROOT / "jobs" / "bronze_ingest.py"
+SPARK_LOG_CONFIG = PROJECT_ROOT / "conf" / "spark-log4j2.properties"
+
+DELTA_CONF = {
+    "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+}
+
+
+class SparkSubmitError(Exception):
+    """The job cannot be submitted as configured; the message says what to do."""
+
+
+def spark_jars(settings: Settings) -> list[Path]:
+    """The connector jars (Kafka source, Delta, S3A) set-up resolved for spark-submit."""
+    jars_dir = settings.path(settings.spark.jars_dir)
+    jars = sorted(jars_dir.glob("*.jar"))
+    if not jars:
+        raise SparkSubmitError(
+            f"no jars in {jars_dir}: run `scripts/setup.sh` (or `make setup`) to resolve them"
+        )
+    return jars
+
+
+def spark_environment(settings: Settings) -> dict[str, str]:
+    """Environment for spark-submit: Spark from the pyspark package, workers on this Python."""
+    python = sys.executable
+    environment = {
+        "SPARK_HOME": str(Path(pyspark.__file__).parent),
+        "PYSPARK_PYTHON": python,
+        "PYSPARK_DRIVER_PYTHON": python,
+    }
+    if settings.spark.master.startswith("local"):
+        # Local runs bind to loopback, not to whatever interface the hostname resolves to.
+        environment["SPARK_LOCAL_IP"] = "127.0.0.1"
+    return environment
+
+
+def spark_submit_command(
+    settings: Settings, job: Path = BRONZE_JOB, job_args: list[str] | None = None
+) -> list[str]:
+    """The full spark-submit argument list for `job` in this environment."""
+    spark = settings.spark
+    conf = {
+        **DELTA_CONF,
+        "spark.sql.shuffle.partitions": str(spark.shuffle_partitions),
+        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
+        **spark.conf,
+    }
+    command = [
+        str(Path(sys.executable).parent / "spark-submit"),
+        "--master",
+        spark.master,
+        "--name",
+        spark.app_name,
+        "--driver-memory",
+        spark.driver_memory,
+        "--jars",
+        ",".join(str(jar) for jar in spark_jars(settings)),
+    ]
+    for key, value in conf.items():
+        command += ["--conf", f"{key}={value}"]
+    return [*command, str(job), "--env", settings.env, *(job_args or [])]
+
+
+def printable(command: list[str]) -> str:
+    """The command as a readable shell line: one option per line, jars as a glob."""
+    lines = [shlex.quote(command[0])]
+    arguments = iter(command[1:])
+    for argument in arguments:
+        if argument.startswith("--") and argument != "--env":
+            value = next(arguments)
+            if value.count(".jar") > 1:
+                folder = Path(value.split(",")[0]).parent
+                quoted = f'"$(ls {folder}/*.jar | paste -sd, -)"'
+            else:
+                quoted = shlex.quote(value)
+            lines.append(f"{argument} {quoted}")
+        else:
+            lines.append(" ".join(shlex.quote(part) for part in [argument, *arguments]))
+    return " \\\n  ".join(lines)

@@ -1,0 +1,106 @@
+"""Every table of the lakehouse, by layer, with its location and row count (read with DuckDB)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from lakehouse.config import Settings
+from lakehouse.dbt import ensure_duckdb_extensions
+
+WAREHOUSE_LAYERS = ("silver", "gold")
+SILVER_EVENTS_TABLE = "silver.int_listening_events_deduplicated"
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """One table as `lakehouse status` shows it; rows is None when the table does not exist."""
+
+    layer: str
+    name: str
+    location: str
+    rows: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        """The stable JSON shape: layer, name, location, rows."""
+        return asdict(self)
+
+
+@contextmanager
+def lake_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """An in-memory DuckDB connection that can read the lake's Delta tables."""
+    extension_dir = settings.path(settings.warehouse.duckdb_extension_dir)
+    ensure_duckdb_extensions(extension_dir)
+    connection = duckdb.connect(config={"extension_directory": str(extension_dir)})
+    try:
+        connection.execute("load delta")
+        yield connection
+    finally:
+        connection.close()
+
+
+def _is_delta_table(location: str) -> bool:
+    if "://" in location:
+        return True
+    return (Path(location) / "_delta_log").is_dir()
+
+
+def delta_row_count(connection: duckdb.DuckDBPyConnection, location: str) -> int | None:
+    """Rows in a Delta table, or None when there is no table at the location yet."""
+    if not _is_delta_table(location):
+        return None
+    row = connection.execute("select count(*) from delta_scan(?)", [location]).fetchone()
+    return int(row[0]) if row else 0
+
+
+def lake_tables(settings: Settings, connection: duckdb.DuckDBPyConnection) -> list[TableInfo]:
+    """The bronze and quarantine Delta tables."""
+    tables = [
+        ("bronze", settings.lake.bronze_events_table, settings.bronze_events_location),
+        ("quarantine", settings.lake.quarantine_table, settings.quarantine_location),
+    ]
+    return [
+        TableInfo(layer, Path(name).name, location, delta_row_count(connection, location))
+        for layer, name, location in tables
+    ]
+
+
+def warehouse_tables(settings: Settings) -> list[TableInfo]:
+    """The silver and gold tables dbt built in the DuckDB warehouse (none before a build)."""
+    database = settings.path(settings.warehouse.duckdb_path)
+    if settings.warehouse.target != "duckdb" or not database.exists():
+        return []
+    with duckdb.connect(str(database), read_only=True) as connection:
+        found = connection.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('silver', 'gold') and table_type = 'BASE TABLE' "
+            "order by table_schema = 'gold', table_name"
+        ).fetchall()
+        tables = []
+        for schema, name in found:
+            row = connection.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+            tables.append(
+                TableInfo(schema, name, f"{database}:{schema}.{name}", int(row[0]) if row else 0)
+            )
+    return tables
+
+
+def all_tables(settings: Settings) -> list[TableInfo]:
+    """Every table, bronze first, then quarantine, silver and gold."""
+    with lake_connection(settings) as connection:
+        tables = lake_tables(settings, connection)
+    return tables + warehouse_tables(settings)
+
+
+def query_warehouse(settings: Settings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run a read-only query on the DuckDB warehouse: column names and rows."""
+    database = settings.path(settings.warehouse.duckdb_path)
+    with duckdb.connect(str(database), read_only=True) as connection:
+        result = connection.execute(sql)
+        columns = [column[0] for column in result.description or []]
+        return columns, result.fetchall()

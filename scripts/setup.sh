@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Set-up for a fresh machine, idempotent and quick the second time:
+#   1. checks Python 3.11, Java 17+ and Maven, and says how to get what is missing;
+#   2. installs uv (pinned) into .lakehouse/tools, then the locked Python environment (.venv);
+#   3. resolves the JVM jars (Spark's Kafka source, Delta, hadoop-aws; the Kafka broker)
+#      from Maven Central into .lakehouse/jars, once per POM change;
+#   4. installs DuckDB's delta extension from its PyPI package into .lakehouse/warehouse.
+# Nothing is downloaded when the pipeline runs.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+STATE="$ROOT/.lakehouse"
+UV_VERSION="0.13.8"
+PYTHON="${LAKEHOUSE_PYTHON:-python3.11}"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31m[setup] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# 1. Prerequisites --------------------------------------------------------------------------
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
+  || die "Python 3.11 is required (found: $("$PYTHON" --version 2>&1 || echo none)).
+  Install it (Debian/Ubuntu: apt-get install python3.11 python3.11-venv; macOS: brew install
+  python@3.11) or point LAKEHOUSE_PYTHON at a 3.11 interpreter."
+
+command -v java >/dev/null 2>&1 \
+  || die "Java 17+ is required for Spark and the Kafka broker, and 'java' is not on PATH.
+  Install a JDK 17 (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless; macOS: brew install
+  openjdk@17) and re-run."
+JAVA_MAJOR="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -1)"
+[ "${JAVA_MAJOR:-0}" -ge 17 ] \
+  || die "Java 17+ is required; 'java' on PATH is version ${JAVA_MAJOR:-unknown}.
+  Install a JDK 17 and put it first on PATH (or set JAVA_HOME and PATH=\$JAVA_HOME/bin:\$PATH)."
+
+command -v mvn >/dev/null 2>&1 \
+  || die "Maven is required to resolve the Spark and Kafka jars from Maven Central.
+  Install it (Debian/Ubuntu: apt-get install maven; macOS: brew install maven) and re-run."
+
+mkdir -p "$STATE"
+
+# 2. Python: uv, then the locked environment ------------------------------------------------
+UV="$STATE/tools/bin/uv"
+if ! { [ -x "$UV" ] && "$UV" --version 2>/dev/null | grep -q "$UV_VERSION"; }; then
+  say "installing uv $UV_VERSION into .lakehouse/tools"
+  "$PYTHON" -m venv "$STATE/tools"
+  "$STATE/tools/bin/pip" install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+fi
+export UV_PYTHON_DOWNLOADS=never
+say "Python environment (.venv) from uv.lock"
+(cd "$ROOT" && "$UV" sync --frozen --quiet --python "$PYTHON")
+
+# 3. JVM jars from Maven Central, once per POM --------------------------------------------
+resolve_jars() {
+  local name="$1" pom="$ROOT/jvm/$1/pom.xml" out="$STATE/jars/$1"
+  local stamp="$out/.pom.sha256" want
+  want="$(sha256sum "$pom" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return
+  fi
+  say "resolving $name jars from Maven Central into .lakehouse/jars/$name (first run only)"
+  rm -rf "$out"
+  mvn --batch-mode --quiet -f "$pom" dependency:copy-dependencies -Djars.dir="$out" \
+    || die "Maven could not resolve $pom. Check network access to Maven Central
+  (or a mirror in ~/.m2/settings.xml) and re-run."
+  echo "$want" > "$stamp"
+}
+resolve_jars spark
+resolve_jars kafka
+
+# 4. DuckDB's delta extension, from its PyPI package (DuckDB cannot download it here) ------
+"$ROOT/.venv/bin/python" - "$ROOT" <<'PY'
+import sys
+from pathlib import Path
+
+sys.path.insert(0, sys.argv[1])
+from lakehouse.config import load_settings
+from lakehouse.dbt import ensure_duckdb_extensions
+
+settings = load_settings()
+ensure_duckdb_extensions(settings.path(settings.warehouse.duckdb_extension_dir))
+PY
+
+say "ready: $("$ROOT/.venv/bin/lakehouse" --help >/dev/null && echo 'lakehouse CLI installed in .venv/bin')"

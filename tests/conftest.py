@@ -1,0 +1,99 @@
+"""Shared fixtures: one Spark session for the run, a real Kafka broker, an isolated stack."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from lakehouse.config import PROJECT_ROOT, Settings, load_settings
+from lakehouse.kafka_broker import KafkaBroker
+
+SPARK_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "spark"
+KAFKA_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "kafka"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    """One small local Spark session with Delta, shared by the whole test run."""
+    jars = ",".join(str(jar) for jar in sorted(SPARK_JARS_DIR.glob("*.jar")))
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("lakehouse-tests")
+        .config("spark.jars", jars)
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config(
+            "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+        )
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.driver.host", "127.0.0.1")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def stack_environment(root: Path, port: int, controller_port: int) -> dict[str, str]:
+    """LAKEHOUSE__ overrides that put a whole stack (broker, lake, warehouse) under root."""
+    return {
+        "LAKEHOUSE_ENV": "local",
+        "LAKEHOUSE__STATE_DIR": str(root / "state"),
+        "LAKEHOUSE__KAFKA__BROKER__PORT": str(port),
+        "LAKEHOUSE__KAFKA__BROKER__CONTROLLER_PORT": str(controller_port),
+        "LAKEHOUSE__LAKE__ROOT": str(root / "lake"),
+        "LAKEHOUSE__LAKE__CHECKPOINT_ROOT": str(root / "checkpoints"),
+        "LAKEHOUSE__WAREHOUSE__DUCKDB_PATH": str(root / "warehouse" / "lakehouse.duckdb"),
+        "LAKEHOUSE__SPARK__MASTER": "local[2]",
+        "LAKEHOUSE__SPARK__DRIVER_MEMORY": "1g",
+        "LAKEHOUSE__SIMULATOR__USERS": "300",
+        "LAKEHOUSE__SIMULATOR__ARTISTS": "60",
+        "LAKEHOUSE__SIMULATOR__TRACKS": "600",
+    }
+
+
+@pytest.fixture(scope="session")
+def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
+    """A real single-node KRaft broker on free ports, for the whole test run."""
+    broker = KafkaBroker(
+        jars_dir=KAFKA_JARS_DIR,
+        state_dir=tmp_path_factory.mktemp("kafka-state"),
+        port=free_port(),
+        controller_port=free_port(),
+    )
+    broker.start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(kafka_broker: KafkaBroker) -> str:
+    """host:port of the shared test broker."""
+    return kafka_broker.bootstrap_servers
+
+
+@pytest.fixture
+def stack(tmp_path: Path, kafka_broker: KafkaBroker, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings of an isolated stack on the shared broker; subprocesses see the same."""
+    environment = stack_environment(tmp_path, kafka_broker.port, kafka_broker.controller_port)
+    # Topics of one test must not leak into another: each test gets its own names.
+    suffix = tmp_path.name.replace("_", "-")
+    for topic in ("plays", "skips", "likes"):
+        environment[f"LAKEHOUSE__KAFKA__TOPICS__{topic.upper()}"] = f"{topic}-{suffix}"
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return load_settings()

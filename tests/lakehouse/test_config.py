@@ -1,0 +1,96 @@
+"""The configuration loader: merge order, overrides, and errors that name file and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lakehouse.config import DEFAULT_CONF_DIR, ConfigError, load_settings
+
+
+@pytest.fixture
+def conf_dir(tmp_path: Path) -> Path:
+    """A copy of the real conf/ folder to edit."""
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    for source in DEFAULT_CONF_DIR.glob("*.yaml"):
+        (folder / source.name).write_text(source.read_text())
+    return folder
+
+
+@pytest.mark.parametrize("env", ["local", "dev", "prod"])
+def test_every_shipped_environment_loads(env: str) -> None:
+    settings = load_settings(env, environ={})
+    assert settings.env == env
+    assert set(settings.kafka.topics) == {"plays", "skips", "likes"}
+
+
+def test_local_defaults_resolve_under_the_project(conf_dir: Path) -> None:
+    settings = load_settings("local", conf_dir, environ={})
+    root = conf_dir.parent
+    assert settings.kafka_bootstrap == "localhost:9092"
+    assert settings.bronze_events_location == f"{root}/.lakehouse/lake/bronze/listening_events"
+    assert settings.checkpoint_location("bronze") == f"{root}/.lakehouse/checkpoints/bronze"
+    assert settings.ingest.trigger == "available-now"
+
+
+def test_environment_file_overrides_base(conf_dir: Path) -> None:
+    (conf_dir / "local.yaml").write_text("kafka:\n  partitions: 7\n")
+    settings = load_settings("local", conf_dir, environ={})
+    assert settings.kafka.partitions == 7
+    assert settings.kafka.topics["plays"] == "plays"
+
+
+def test_environment_variables_override_files(conf_dir: Path) -> None:
+    environ = {
+        "LAKEHOUSE_ENV": "prod",
+        "LAKEHOUSE__KAFKA__BROKER__PORT": "19092",
+        "LAKEHOUSE__INGEST__TRIGGER": "continuous",
+        "LAKEHOUSE__LAKE__ROOT": "s3a://bucket/lake",
+    }
+    settings = load_settings(conf_dir=conf_dir, environ=environ)
+    assert settings.env == "prod"
+    assert settings.kafka.broker.port == 19092
+    assert settings.ingest.trigger == "continuous"
+    assert settings.bronze_events_location == "s3a://bucket/lake/bronze/listening_events"
+
+
+def test_s3_lake_locations_are_kept_as_uris(conf_dir: Path) -> None:
+    settings = load_settings("dev", conf_dir, environ={})
+    assert settings.lake_root.startswith("s3a://")
+    assert settings.checkpoint_location("x").startswith("s3a://")
+
+
+def test_unknown_key_names_the_file_and_key(conf_dir: Path) -> None:
+    (conf_dir / "local.yaml").write_text("ingest:\n  trigerr: continuous\n")
+    with pytest.raises(ConfigError) as raised:
+        load_settings("local", conf_dir, environ={})
+    message = str(raised.value)
+    assert f"{conf_dir / 'local.yaml'}: ingest.trigerr: unknown key" in message
+
+
+def test_bad_value_names_its_source(conf_dir: Path) -> None:
+    with pytest.raises(ConfigError) as raised:
+        load_settings("local", conf_dir, environ={"LAKEHOUSE__INGEST__TRIGGER": "sometimes"})
+    message = str(raised.value)
+    assert "environment variable LAKEHOUSE__INGEST__TRIGGER: ingest.trigger" in message
+    assert "available-now" in message
+
+
+def test_missing_required_value_is_reported(conf_dir: Path) -> None:
+    base = (conf_dir / "base.yaml").read_text().replace("  partitions: 3\n", "")
+    (conf_dir / "base.yaml").write_text(base)
+    with pytest.raises(ConfigError, match=r"kafka\.partitions: required value is missing"):
+        load_settings("local", conf_dir, environ={})
+
+
+def test_unknown_environment_lists_the_known_ones(conf_dir: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no such environment 'staging'.*'dev', 'local'"):
+        load_settings("staging", conf_dir, environ={})
+
+
+def test_invalid_yaml_names_the_file(conf_dir: Path) -> None:
+    (conf_dir / "local.yaml").write_text("kafka: [unclosed\n")
+    with pytest.raises(ConfigError, match=r"local\.yaml: not valid YAML"):
+        load_settings("local", conf_dir, environ={})

@@ -1,0 +1,208 @@
+"""Bronze parsing: Kafka records -> validated listening events or quarantine rows.
+
+Every function is DataFrame -> DataFrame and runs the same on a batch DataFrame and on a
+stream, as long as the input has the Kafka source's columns
+(key, value, topic, partition, offset, timestamp).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+EVENT_TYPES = ("play", "skip", "like")
+
+EVENT_SCHEMA = T.StructType(
+    [
+        T.StructField("event_id", T.StringType()),
+        T.StructField("event_type", T.StringType()),
+        T.StructField("event_at", T.StringType()),
+        T.StructField("user_id", T.StringType()),
+        T.StructField("track_id", T.StringType()),
+        T.StructField("artist_id", T.StringType()),
+        T.StructField("session_id", T.StringType()),
+        T.StructField("device", T.StringType()),
+        T.StructField("country", T.StringType()),
+        T.StructField("track_duration_ms", T.LongType()),
+        T.StructField("ms_played", T.LongType()),
+        T.StructField("schema_version", T.IntegerType()),
+        # Filled by from_json when the payload does not fit the schema.
+        T.StructField("_corrupt_record", T.StringType()),
+    ]
+)
+
+REQUIRED_FIELDS = ("event_id", "event_type", "event_at", "user_id", "track_id")
+
+BRONZE_COLUMNS = (
+    "event_id",
+    "event_type",
+    "event_at",
+    "user_id",
+    "track_id",
+    "artist_id",
+    "session_id",
+    "device",
+    "country",
+    "track_duration_ms",
+    "ms_played",
+    "schema_version",
+    "raw_value",
+    "kafka_key",
+    "kafka_topic",
+    "kafka_partition",
+    "kafka_offset",
+    "kafka_timestamp",
+    "ingested_at",
+    "event_date",
+    "event_hour",
+)
+BRONZE_PARTITION_COLUMNS = ("event_date", "event_hour")
+
+QUARANTINE_COLUMNS = (
+    "reason",
+    "raw_value",
+    "kafka_key",
+    "kafka_topic",
+    "kafka_partition",
+    "kafka_offset",
+    "kafka_timestamp",
+    "ingested_at",
+    "ingest_date",
+)
+QUARANTINE_PARTITION_COLUMNS = ("ingest_date",)
+
+
+@dataclass(frozen=True)
+class ValidationRules:
+    """Limits a record must respect to enter bronze."""
+
+    max_payload_bytes: int = 65536
+    max_event_age_days: int = 365
+    max_event_future_minutes: int = 60
+
+
+def with_kafka_coordinates(records: DataFrame) -> DataFrame:
+    """Rename the Kafka source columns to bronze names and stamp the ingestion time."""
+    return records.select(
+        F.col("value").alias("raw_bytes"),
+        F.col("key").cast("string").alias("kafka_key"),
+        F.col("topic").alias("kafka_topic"),
+        F.col("partition").alias("kafka_partition"),
+        F.col("offset").alias("kafka_offset"),
+        F.col("timestamp").alias("kafka_timestamp"),
+        F.current_timestamp().alias("ingested_at"),
+    )
+
+
+def _first_reason(*checks: tuple[Column, Column]) -> Column:
+    """The reason of the first failing check, in order, or null when all pass."""
+    reason = F.lit(None).cast("string")
+    for failed, message in reversed(checks):
+        reason = F.when(failed, message).otherwise(reason)
+    return reason
+
+
+def _missing_fields(event: Column) -> Column:
+    names = [F.when(event[name].isNull(), F.lit(name)) for name in REQUIRED_FIELDS]
+    return F.concat_ws(",", *names)
+
+
+def parse_listening_events(records: DataFrame, rules: ValidationRules) -> DataFrame:
+    """Decode and validate each record; `quarantine_reason` is null for valid events."""
+    text = F.col("raw_bytes").cast("string")
+    payload_bytes = F.octet_length(F.col("raw_bytes"))
+    event = F.col("event")
+    event_at = F.col("parsed_event_at")
+    now = F.col("ingested_at")
+
+    is_empty = F.col("raw_bytes").isNull() | (payload_bytes == 0)
+    is_too_large = payload_bytes > F.lit(rules.max_payload_bytes)
+    # Casting bytes to string replaces invalid UTF-8 with U+FFFD: a round trip shows it.
+    is_invalid_utf8 = F.encode(text, "UTF-8") != F.col("raw_bytes")
+    is_not_object = ~F.ltrim(text).startswith("{")
+    is_invalid_json = F.get_json_object(text, "$").isNull()
+    has_wrong_type = event["_corrupt_record"].isNotNull()
+    missing = _missing_fields(event)
+    is_unknown_type = ~event["event_type"].isin(*EVENT_TYPES)
+    has_bad_time = event_at.isNull()
+    too_old = event_at < now - F.make_dt_interval(F.lit(rules.max_event_age_days))
+    too_new = event_at > now + F.make_dt_interval(
+        F.lit(0), F.lit(0), F.lit(rules.max_event_future_minutes)
+    )
+    bad_ms_played = (event["ms_played"] < 0) | (event["ms_played"] > event["track_duration_ms"])
+
+    reason = _first_reason(
+        (is_empty, F.lit("empty_value: the Kafka record has no value")),
+        (
+            is_too_large,
+            F.format_string(
+                "payload_too_large: %d bytes > %d", payload_bytes, F.lit(rules.max_payload_bytes)
+            ),
+        ),
+        (is_invalid_utf8, F.lit("invalid_utf8: the value is not UTF-8 text")),
+        (is_not_object, F.lit("not_json_object: the value is not a JSON object")),
+        (is_invalid_json, F.lit("invalid_json: the value is not valid JSON")),
+        (has_wrong_type, F.lit("wrong_type: a field does not have the expected type")),
+        (missing != "", F.concat(F.lit("missing_field: "), missing)),
+        (is_unknown_type, F.concat(F.lit("unknown_event_type: "), event["event_type"])),
+        (has_bad_time, F.concat(F.lit("invalid_event_time: "), event["event_at"])),
+        (too_old, F.concat(F.lit("event_time_too_old: "), event["event_at"])),
+        (too_new, F.concat(F.lit("event_time_in_future: "), event["event_at"])),
+        (bad_ms_played, F.lit("invalid_ms_played: outside 0..track_duration_ms")),
+    )
+    return (
+        records.withColumn(
+            "event",
+            F.from_json(text, EVENT_SCHEMA, {"mode": "PERMISSIVE"}),
+        )
+        .withColumn("parsed_event_at", F.try_to_timestamp(F.col("event")["event_at"]))
+        .withColumn("raw_value", text)
+        .withColumn("quarantine_reason", reason)
+    )
+
+
+def valid_events(parsed: DataFrame) -> DataFrame:
+    """Rows that passed validation, shaped as the bronze table (partition columns last)."""
+    event = F.col("event")
+    event_at = F.col("parsed_event_at")
+    return parsed.where(F.col("quarantine_reason").isNull()).select(
+        event["event_id"].alias("event_id"),
+        event["event_type"].alias("event_type"),
+        event_at.alias("event_at"),
+        event["user_id"].alias("user_id"),
+        event["track_id"].alias("track_id"),
+        event["artist_id"].alias("artist_id"),
+        event["session_id"].alias("session_id"),
+        event["device"].alias("device"),
+        event["country"].alias("country"),
+        event["track_duration_ms"].alias("track_duration_ms"),
+        event["ms_played"].alias("ms_played"),
+        event["schema_version"].alias("schema_version"),
+        "raw_value",
+        "kafka_key",
+        "kafka_topic",
+        "kafka_partition",
+        "kafka_offset",
+        "kafka_timestamp",
+        "ingested_at",
+        F.to_date(event_at).alias("event_date"),
+        F.hour(event_at).alias("event_hour"),
+    )
+
+
+def quarantined_records(parsed: DataFrame) -> DataFrame:
+    """Rows that failed validation, with the raw bytes as they came and the reason."""
+    return parsed.where(F.col("quarantine_reason").isNotNull()).select(
+        F.col("quarantine_reason").alias("reason"),
+        F.col("raw_bytes").alias("raw_value"),
+        "kafka_key",
+        "kafka_topic",
+        "kafka_partition",
+        "kafka_offset",
+        "kafka_timestamp",
+        "ingested_at",
+        F.to_date("ingested_at").alias("ingest_date"),
+    )
