@@ -14,7 +14,7 @@ from lakehouse import pipeline
 from lakehouse.config import ConfigError, Settings, load_settings
 from lakehouse.dbt import DbtCommandError
 from lakehouse.kafka_broker import BrokerError
-from lakehouse.simulator import ProduceError
+from lakehouse.simulator import SimulatorKafkaError
 from lakehouse.spark_submit import SparkSubmitError, printable, spark_submit_command
 
 app = typer.Typer(
@@ -31,7 +31,7 @@ KNOWN_ERRORS = (
     BrokerError,
     SparkSubmitError,
     DbtCommandError,
-    ProduceError,
+    SimulatorKafkaError,
     pipeline.PipelineError,
 )
 
@@ -106,7 +106,7 @@ def produce(
         report = pipeline.produce(settings, events=events, rate=rate, seed=seed, end=end_at)
     except KNOWN_ERRORS as error:
         raise _fail(error) from None
-    console.print(report.summary())
+    console.print(pipeline.produce_summary(report))
 
 
 @app.command()

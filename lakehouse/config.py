@@ -128,6 +128,12 @@ class Settings(_Section):
         return self.kafka.bootstrap_servers or f"{broker.host}:{broker.port}"
 
     @property
+    def event_topics(self) -> dict[str, str]:
+        """Topic of each event type: play -> plays topic, skip -> skips, like -> likes."""
+        topics = self.kafka.topics
+        return {"play": topics["plays"], "skip": topics["skips"], "like": topics["likes"]}
+
+    @property
     def state_path(self) -> Path:
         """Folder of the local stack's state (broker data, logs, pid files)."""
         return self.path(self.state_dir)

@@ -87,10 +87,21 @@ def produce(
     return produce_events(
         stream,
         bootstrap_servers=settings.kafka_bootstrap,
-        topics=settings.kafka.topics,
+        topics=settings.event_topics,
         rate=rate,
         progress=True,
         total=events,
+    )
+
+
+def produce_summary(report: ProduceReport) -> str:
+    """One line per topic and a total, for the console."""
+    per_topic = ", ".join(
+        f"{topic} {count:,}" for topic, count in report.delivered_by_topic.items()
+    )
+    return (
+        f"Delivered {report.total_delivered:,} events ({per_topic}) in "
+        f"{report.elapsed_seconds:.1f}s, {report.events_per_second:,.0f} events/s"
     )
 
 
@@ -229,7 +240,7 @@ def demo(settings: Settings, *, events: int, seed: int | None, console: Console)
         console.print(f"bootstrap servers: {bootstrap}")
         console.rule(f"2/5 produce {events:,} events")
         report = produce(settings, events=events, rate=None, seed=seed, end=datetime.now(UTC))
-        console.print(report.summary())
+        console.print(produce_summary(report))
         console.rule("3/5 ingest: spark-submit, available-now trigger")
         ingest(settings, "available-now")
         console.rule("4/5 transform: dbt build")

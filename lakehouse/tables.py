@@ -39,6 +39,8 @@ def lake_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = duckdb.connect(config={"extension_directory": str(extension_dir)})
     try:
         connection.execute("load delta")
+        # Delta timestamps are UTC; DuckDB would otherwise show them in the machine's zone.
+        connection.execute("set TimeZone = 'UTC'")
         yield connection
     finally:
         connection.close()

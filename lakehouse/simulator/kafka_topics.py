@@ -1,0 +1,162 @@
+"""Topic housekeeping: create the event topics, and count what they hold."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any, Final, Protocol
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient
+
+# The documented confluent_kafka.admin.NewTopic, imported where the type stubs declare it.
+from confluent_kafka.cimpl import NewTopic
+
+BROKER_HINT: Final = "Is the broker running? Try `lakehouse up`, or check the bootstrap servers."
+
+
+class SimulatorKafkaError(RuntimeError):
+    """Talking to Kafka went wrong in a way the user has to act on."""
+
+
+class BrokerUnavailableError(SimulatorKafkaError):
+    """The broker could not be reached."""
+
+
+class _HasMetadata(Protocol):
+    def list_topics(self, topic: str | None = None, timeout: float = -1) -> Any: ...
+
+
+_LIBRDKAFKA_LOGGER: Final = logging.getLogger("lakehouse.simulator.librdkafka")
+# Without logging configured, librdkafka's reconnect chatter would reach stderr through
+# logging's last-resort handler; our exceptions already say what went wrong.
+_LIBRDKAFKA_LOGGER.addHandler(logging.NullHandler())
+
+
+def kafka_logger() -> logging.Logger:
+    """The logger librdkafka's own messages go to, so the application decides what shows."""
+    return _LIBRDKAFKA_LOGGER
+
+
+def cluster_topics(client: _HasMetadata, bootstrap_servers: str, timeout_s: float) -> set[str]:
+    """Names of the topics that exist on the cluster; raise if the broker cannot be reached."""
+    return {
+        name
+        for name, topic in _metadata(client, bootstrap_servers, timeout_s).topics.items()
+        if topic.error is None
+    }
+
+
+def ensure_topics(
+    bootstrap_servers: str,
+    topics: Iterable[str],
+    partitions: int,
+    replication_factor: int = 1,
+    timeout_s: float = 30.0,
+) -> None:
+    """Create the topics that do not exist yet; existing ones are left as they are."""
+    wanted = sorted(set(topics))
+    admin = AdminClient(_client_config(bootstrap_servers))
+    existing = cluster_topics(admin, bootstrap_servers, timeout_s)
+    missing = [name for name in wanted if name not in existing]
+    if missing:
+        new_topics = [NewTopic(name, partitions, replication_factor) for name in missing]
+        futures = admin.create_topics(new_topics, operation_timeout=timeout_s)
+        for name, future in futures.items():
+            try:
+                future.result(timeout=timeout_s)
+            except KafkaException as exc:
+                error = exc.args[0]
+                # Someone else created it between our look and our request: that is fine too.
+                if not (
+                    isinstance(error, KafkaError)
+                    and error.code() == KafkaError.TOPIC_ALREADY_EXISTS
+                ):
+                    raise SimulatorKafkaError(
+                        f"Could not create topic {name!r} on {bootstrap_servers}: {describe(exc)}"
+                    ) from exc
+    _wait_for_leaders(admin, bootstrap_servers, wanted, timeout_s)
+
+
+def _wait_for_leaders(
+    admin: AdminClient, bootstrap_servers: str, topics: list[str], timeout_s: float
+) -> None:
+    # A topic just created takes a moment before every partition has a leader to write to.
+    deadline = time.monotonic() + timeout_s
+    while True:
+        metadata = _metadata(admin, bootstrap_servers, timeout_s)
+        pending = [
+            name
+            for name in topics
+            if name not in metadata.topics
+            or metadata.topics[name].error is not None
+            or any(p.leader < 0 for p in metadata.topics[name].partitions.values())
+        ]
+        if not pending:
+            return
+        if time.monotonic() > deadline:
+            raise SimulatorKafkaError(
+                f"Topics {pending} on {bootstrap_servers} have no leader after {timeout_s:g}s."
+            )
+        time.sleep(0.2)
+
+
+def topic_end_offsets(
+    bootstrap_servers: str, topics: Iterable[str], *, timeout_s: float = 10.0
+) -> dict[str, dict[int, int]]:
+    """High watermark of every partition of each topic; a topic that does not exist has none."""
+    consumer = Consumer(
+        {
+            **_client_config(bootstrap_servers),
+            "group.id": "lakehouse-simulator-offsets",
+            "enable.auto.commit": False,
+        }
+    )
+    try:
+        metadata = _metadata(consumer, bootstrap_servers, timeout_s)
+        end_offsets: dict[str, dict[int, int]] = {}
+        for name in dict.fromkeys(topics):
+            topic = metadata.topics.get(name)
+            partitions = sorted(topic.partitions) if topic is not None else []
+            end_offsets[name] = {}
+            for partition in partitions:
+                watermarks = consumer.get_watermark_offsets(
+                    TopicPartition(name, partition), timeout=timeout_s, cached=False
+                )
+                if watermarks is None:
+                    raise BrokerUnavailableError(
+                        f"No offsets for {name}[{partition}] from {bootstrap_servers} within "
+                        f"{timeout_s:g}s. {BROKER_HINT}"
+                    )
+                end_offsets[name][partition] = watermarks[1]
+        return end_offsets
+    finally:
+        consumer.close()
+
+
+def count_messages(
+    bootstrap_servers: str, topics: Iterable[str], *, timeout_s: float = 10.0
+) -> int:
+    """Messages ever written to the topics (offsets start at 0 and we write no transactions)."""
+    end_offsets = topic_end_offsets(bootstrap_servers, topics, timeout_s=timeout_s)
+    return sum(sum(partitions.values()) for partitions in end_offsets.values())
+
+
+def describe(exc: KafkaException) -> str:
+    """The readable part of a Kafka exception."""
+    error = exc.args[0] if exc.args else None
+    return error.str() if isinstance(error, KafkaError) else str(exc)
+
+
+def _client_config(bootstrap_servers: str) -> dict[str, Any]:
+    return {"bootstrap.servers": bootstrap_servers, "logger": kafka_logger()}
+
+
+def _metadata(client: _HasMetadata, bootstrap_servers: str, timeout_s: float) -> Any:
+    try:
+        return client.list_topics(timeout=timeout_s)
+    except KafkaException as exc:
+        raise BrokerUnavailableError(
+            f"Cannot reach the Kafka broker at {bootstrap_servers} ({describe(exc)}). {BROKER_HINT}"
+        ) from exc
