@@ -92,6 +92,9 @@ def run_dbt(
     # The dbt next to this interpreter, so the run uses this environment's adapters.
     executable = Path(sys.executable).parent / "dbt"
     environment = {**os.environ, **dbt_environment(duckdb_path, extension_dir)}
+    if not sys.stdout.isatty():
+        # Colour codes are noise in CI logs and files.
+        environment.setdefault("DBT_USE_COLORS", "false")
     completed = subprocess.run([str(executable), *arguments], env=environment, check=False)
     if completed.returncode != 0:
         raise DbtCommandError(command, target, completed.returncode, log_dir / "dbt.log")

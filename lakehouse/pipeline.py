@@ -100,8 +100,8 @@ def produce_summary(report: ProduceReport) -> str:
         f"{topic} {count:,}" for topic, count in report.delivered_by_topic.items()
     )
     return (
-        f"Delivered {report.total_delivered:,} events ({per_topic}) in "
-        f"{report.elapsed_seconds:.1f}s, {report.events_per_second:,.0f} events/s"
+        f"Delivered {report.total_delivered:,} events ({per_topic}) "
+        f"in {report.elapsed_seconds:.1f}s"
     )
 
 
@@ -213,20 +213,32 @@ def print_counts(result: DemoResult, console: Console) -> None:
     console.print(checks)
 
 
+GOLD_SAMPLES = {
+    "top tracks": (
+        "select rank, track_title, artist_name, play_count, unique_listeners "
+        "from gold.top_tracks order by rank"
+    ),
+    "top artists": (
+        "select rank, artist_name, play_count, unique_listeners from gold.top_artists order by rank"
+    ),
+    "devices, latest day": (
+        "select device, activity_date, plays, unique_listeners, "
+        "round(100 * share_of_day_plays, 1) as pct_of_plays from gold.device_usage "
+        "where activity_date = (select max(activity_date) from gold.device_usage) "
+        "order by plays desc"
+    ),
+}
+
+
 def print_gold_samples(settings: Settings, console: Console, limit: int = 5) -> None:
     """A few rows of the gold tables, so the demo shows results and not only counts."""
-    samples = {
-        "gold.top_tracks": "rank",
-        "gold.top_artists": "rank",
-        "gold.device_usage": "activity_date desc, events desc",
-    }
-    for name, order in samples.items():
-        columns, rows = query_warehouse(
-            settings, f"select * from {name} order by {order} limit {limit}"
-        )
-        table = Table(*columns, title=name)
+    for title, sql in GOLD_SAMPLES.items():
+        columns, rows = query_warehouse(settings, f"{sql} limit {limit}")
+        table = Table(*columns, title=f"gold: {title}")
         for row in rows:
-            table.add_row(*(str(value) for value in row))
+            table.add_row(
+                *(f"{value:,}" if isinstance(value, int) else str(value) for value in row)
+            )
         console.print(table)
 
 

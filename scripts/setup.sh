@@ -59,7 +59,7 @@ resolve_jars() {
   fi
   say "resolving $name jars from Maven Central into .lakehouse/jars/$name (first run only)"
   rm -rf "$out"
-  mvn --batch-mode --quiet -f "$pom" dependency:copy-dependencies -Djars.dir="$out" \
+  mvn --batch-mode --quiet -Dstyle.color=never -f "$pom" dependency:copy-dependencies -Djars.dir="$out" \
     || die "Maven could not resolve $pom. Check network access to Maven Central
   (or a mirror in ~/.m2/settings.xml) and re-run."
   echo "$want" > "$stamp"

@@ -100,7 +100,7 @@ def test_demo_reconciles_and_a_second_run_adds_without_duplicating(
     first = run_cli(own_stack, "demo", "--events", "3000")
     assert first.returncode == 0, first.stdout + first.stderr
     assert "MISMATCH" not in first.stdout
-    assert "gold.top_tracks" in first.stdout
+    assert "gold: top tracks" in first.stdout
     rows = rows_by_table(status(own_stack))
     assert rows[("bronze", "listening_events")] == 3000
     assert rows[("silver", "int_listening_events_deduplicated")] == 3000
