@@ -36,29 +36,33 @@ EVENT_SCHEMA = T.StructType(
 
 REQUIRED_FIELDS = ("event_id", "event_type", "event_at", "user_id", "track_id")
 
-BRONZE_COLUMNS = (
-    "event_id",
-    "event_type",
-    "event_at",
-    "user_id",
-    "track_id",
-    "artist_id",
-    "session_id",
-    "device",
-    "country",
-    "track_duration_ms",
-    "ms_played",
-    "schema_version",
-    "raw_value",
-    "kafka_key",
-    "kafka_topic",
-    "kafka_partition",
-    "kafka_offset",
-    "kafka_timestamp",
-    "ingested_at",
-    "event_date",
-    "event_hour",
+# The bronze table's contract: what the job writes and what dbt's sources read.
+BRONZE_SCHEMA = T.StructType(
+    [
+        T.StructField("event_id", T.StringType()),
+        T.StructField("event_type", T.StringType()),
+        T.StructField("event_at", T.TimestampType()),
+        T.StructField("user_id", T.StringType()),
+        T.StructField("track_id", T.StringType()),
+        T.StructField("artist_id", T.StringType()),
+        T.StructField("session_id", T.StringType()),
+        T.StructField("device", T.StringType()),
+        T.StructField("country", T.StringType()),
+        T.StructField("track_duration_ms", T.LongType()),
+        T.StructField("ms_played", T.LongType()),
+        T.StructField("schema_version", T.IntegerType()),
+        T.StructField("raw_value", T.StringType()),
+        T.StructField("kafka_key", T.StringType()),
+        T.StructField("kafka_topic", T.StringType()),
+        T.StructField("kafka_partition", T.IntegerType()),
+        T.StructField("kafka_offset", T.LongType()),
+        T.StructField("kafka_timestamp", T.TimestampType()),
+        T.StructField("ingested_at", T.TimestampType()),
+        T.StructField("event_date", T.DateType()),
+        T.StructField("event_hour", T.IntegerType()),
+    ]
 )
+BRONZE_COLUMNS = tuple(BRONZE_SCHEMA.fieldNames())
 BRONZE_PARTITION_COLUMNS = ("event_date", "event_hour")
 
 QUARANTINE_COLUMNS = (

@@ -10,36 +10,9 @@ from typing import Any
 import duckdb
 import pytest
 from pyspark.sql import SparkSession
-from pyspark.sql import types as T
 
 from lakehouse.dbt import DbtCommandError, run_dbt
-
-# The bronze Delta table as the Spark ingest job writes it.
-BRONZE_SCHEMA = T.StructType(
-    [
-        T.StructField("event_id", T.StringType()),
-        T.StructField("event_type", T.StringType()),
-        T.StructField("event_at", T.TimestampType()),
-        T.StructField("user_id", T.StringType()),
-        T.StructField("track_id", T.StringType()),
-        T.StructField("artist_id", T.StringType()),
-        T.StructField("session_id", T.StringType()),
-        T.StructField("device", T.StringType()),
-        T.StructField("country", T.StringType()),
-        T.StructField("track_duration_ms", T.LongType()),
-        T.StructField("ms_played", T.LongType()),
-        T.StructField("schema_version", T.IntegerType()),
-        T.StructField("raw_value", T.StringType()),
-        T.StructField("kafka_key", T.StringType()),
-        T.StructField("kafka_topic", T.StringType()),
-        T.StructField("kafka_partition", T.IntegerType()),
-        T.StructField("kafka_offset", T.LongType()),
-        T.StructField("kafka_timestamp", T.TimestampType()),
-        T.StructField("ingested_at", T.TimestampType()),
-        T.StructField("event_date", T.DateType()),
-        T.StructField("event_hour", T.IntegerType()),
-    ]
-)
+from transformations.bronze import BRONZE_SCHEMA
 
 TOPIC_BY_EVENT_TYPE = {"play": "plays", "skip": "skips", "like": "likes"}
 TRACK_DURATION_MS = {"t1": 200_000, "t2": 180_000, "t3": 240_000}
