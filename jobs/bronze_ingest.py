@@ -4,6 +4,9 @@ Run it with spark-submit (see `lakehouse ingest --print-command` for the full li
 
     spark-submit --jars ... jobs/bronze_ingest.py --env local --trigger available-now
 
+Exit codes: 0 done, 1 a query failed, 2 bad configuration, 3 another writer holds the
+tables (see lakehouse/locks.py).
+
 Two streaming queries read the same topics through the same parsing code, one per sink,
 each with its own checkpoint, so each sink is exactly-once on its own: a record lands in
 bronze or in quarantine, never both, and never twice after a restart.
@@ -29,6 +32,7 @@ from pyspark.sql.streaming.listener import (
 )
 from pyspark.sql.streaming.query import StreamingQuery
 
+from lakehouse import locks
 from lakehouse.config import ConfigError, Settings, load_settings
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
@@ -39,6 +43,11 @@ from transformations.bronze import (
     valid_events,
     with_kafka_coordinates,
 )
+
+EXIT_OK = 0
+EXIT_QUERY_FAILED = 1
+EXIT_BAD_CONFIG = 2
+EXIT_LOCKED = 3
 
 BRONZE_SINK = "bronze_listening_events"
 QUARANTINE_SINK = "quarantine_events"
@@ -106,6 +115,8 @@ def start_sink(
         .outputMode("append")
         .partitionBy(*partition_by)
         .option("checkpointLocation", checkpoint)
+        # Columns added to the contract later are added to the existing table, not refused.
+        .option("mergeSchema", "true")
     )
     if trigger == "available-now":
         writer = writer.trigger(availableNow=True)
@@ -169,8 +180,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.env, args.conf_dir)
     except ConfigError as error:
         print(f"bronze_ingest: {error}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_CONFIG
     trigger = args.trigger or settings.ingest.trigger
+    try:
+        with locks.exclusive_all(settings.state_path, written_locations(settings), "bronze ingest"):
+            return run(settings, trigger)
+    except locks.LockHeldError as error:
+        print(f"bronze_ingest: refused: {error}", file=sys.stderr)
+        return EXIT_LOCKED
+
+
+def written_locations(settings: Settings) -> list[str]:
+    """Everything this job writes: its two tables and their checkpoints."""
+    return [
+        settings.bronze_events_location,
+        settings.quarantine_location,
+        settings.checkpoint_location(BRONZE_SINK),
+        settings.checkpoint_location(QUARANTINE_SINK),
+    ]
+
+
+def run(settings: Settings, trigger: str) -> int:
+    """Start both sinks and wait for them; stop both on a signal or when one fails."""
     spark = SparkSession.builder.appName(settings.spark.app_name).getOrCreate()
     spark.streams.addListener(ProgressPrinter())
     queries = start_ingest(spark, settings, trigger)
@@ -189,10 +220,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"[ingest] a query failed, stopping the others: {error}", file=sys.stderr)
         for query in queries:
             query.stop()
-        return 1
+        return EXIT_QUERY_FAILED
     finally:
         spark.stop()
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":
