@@ -59,6 +59,7 @@ class LakeConfig(_Section):
     root: str = Field(min_length=1)
     bronze_events_table: str
     quarantine_table: str
+    data_loss_table: str
     reference_dir: str
     checkpoint_root: str = Field(min_length=1)
 
@@ -156,6 +157,11 @@ class Settings(_Section):
     def quarantine_location(self) -> str:
         """Location of the quarantine Delta table."""
         return self.table_location(self.lake.quarantine_table)
+
+    @property
+    def data_loss_location(self) -> str:
+        """Location of the Delta table recording offsets lost to Kafka retention."""
+        return self.table_location(self.lake.data_loss_table)
 
     @property
     def reference_location(self) -> str:
