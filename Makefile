@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; both run set-up first.
-.PHONY: setup demo test lint pytest test-slow clean
+.PHONY: setup demo test lint pytest test-slow reliability clean
 
 VENV := .venv/bin
 
@@ -23,6 +23,10 @@ test: lint pytest
 # Suites too long for the default run (marked `slow`).
 test-slow: setup
 	$(VENV)/pytest -m slow
+
+# The full fault drills; rewrites docs/RELIABILITY.md (about 20 minutes on 2 cores).
+reliability: setup
+	$(VENV)/lakehouse reliability --scale full --output docs/RELIABILITY.md
 
 # Removes local state (broker data, lake, checkpoints, warehouse); keeps jars and .venv.
 clean:

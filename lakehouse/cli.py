@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,6 +16,7 @@ from lakehouse import pipeline
 from lakehouse.config import ConfigError, Settings, load_settings
 from lakehouse.dbt import DbtCommandError
 from lakehouse.kafka_broker import BrokerError
+from lakehouse.reliability import report, scenarios
 from lakehouse.simulator import SimulatorKafkaError
 from lakehouse.spark_submit import SparkSubmitError, printable, spark_submit_command
 
@@ -190,6 +193,36 @@ def demo(
         raise _fail(error) from None
     if not result.reconciled:
         raise _fail(RuntimeError("counts do not reconcile (see the table above)"))
+
+
+@app.command()
+def reliability(
+    scale: Annotated[
+        str, typer.Option(help="reduced (minutes) or full (the report's run).")
+    ] = "full",
+    output: Annotated[
+        Path | None, typer.Option(help="Write the markdown report here (e.g. docs/RELIABILITY.md).")
+    ] = None,
+    workdir: Annotated[
+        Path | None, typer.Option(help="Where the drills' stacks live (default: a temp folder).")
+    ] = None,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Run only these drills (crash, broker, ...).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the drills' randomness.")] = 20261123,
+) -> None:
+    """Fault drills (kill -9, broker restarts, a second writer, duplicates) and their report."""
+    if scale not in scenarios.SCALES:
+        raise _fail(ValueError(f"--scale {scale}: use one of {sorted(scenarios.SCALES)}"), 2)
+    chosen = scenarios.SCALES[scale]
+    with tempfile.TemporaryDirectory(prefix="lakehouse-drills-") as temporary:
+        folder = workdir or Path(temporary)
+        results = scenarios.run_all(folder, chosen, seed, console, only)
+    if output is not None:
+        report.write(output, results, chosen, seed)
+        console.print(f"report written to {output}")
+    if not all(result.passed for result in results):
+        raise _fail(RuntimeError("a drill failed (see above)"))
 
 
 if __name__ == "__main__":

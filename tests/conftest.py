@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,16 +10,10 @@ from pyspark.sql import SparkSession
 
 from lakehouse.config import PROJECT_ROOT, Settings, load_settings
 from lakehouse.kafka_broker import KafkaBroker
+from lakehouse.sandbox import free_port, sandbox_environment
 
 SPARK_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "spark"
 KAFKA_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "kafka"
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("localhost", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -48,24 +41,6 @@ def spark() -> Iterator[SparkSession]:
     session.stop()
 
 
-def stack_environment(root: Path, port: int, controller_port: int) -> dict[str, str]:
-    """LAKEHOUSE__ overrides that put a whole stack (broker, lake, warehouse) under root."""
-    return {
-        "LAKEHOUSE_ENV": "local",
-        "LAKEHOUSE__STATE_DIR": str(root / "state"),
-        "LAKEHOUSE__KAFKA__BROKER__PORT": str(port),
-        "LAKEHOUSE__KAFKA__BROKER__CONTROLLER_PORT": str(controller_port),
-        "LAKEHOUSE__LAKE__ROOT": str(root / "lake"),
-        "LAKEHOUSE__LAKE__CHECKPOINT_ROOT": str(root / "checkpoints"),
-        "LAKEHOUSE__WAREHOUSE__DUCKDB_PATH": str(root / "warehouse" / "lakehouse.duckdb"),
-        "LAKEHOUSE__SPARK__MASTER": "local[2]",
-        "LAKEHOUSE__SPARK__DRIVER_MEMORY": "1g",
-        "LAKEHOUSE__SIMULATOR__USERS": "300",
-        "LAKEHOUSE__SIMULATOR__ARTISTS": "60",
-        "LAKEHOUSE__SIMULATOR__TRACKS": "600",
-    }
-
-
 @pytest.fixture(scope="session")
 def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
     """A real single-node KRaft broker on free ports, for the whole test run."""
@@ -89,7 +64,7 @@ def kafka_bootstrap(kafka_broker: KafkaBroker) -> str:
 @pytest.fixture
 def stack(tmp_path: Path, kafka_broker: KafkaBroker, monkeypatch: pytest.MonkeyPatch) -> Settings:
     """Settings of an isolated stack on the shared broker; subprocesses see the same."""
-    environment = stack_environment(tmp_path, kafka_broker.port, kafka_broker.controller_port)
+    environment = sandbox_environment(tmp_path, kafka_broker.port, kafka_broker.controller_port)
     # Topics of one test must not leak into another: each test gets its own names.
     suffix = tmp_path.name.replace("_", "-")
     for topic in ("plays", "skips", "likes"):

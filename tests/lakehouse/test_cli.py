@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import free_port, stack_environment
+from lakehouse.sandbox import sandbox_environment
 
 LAKEHOUSE = str(Path(sys.executable).parent / "lakehouse")
 
@@ -42,7 +42,7 @@ def rows_by_table(report: dict[str, Any]) -> dict[tuple[str, str], int | None]:
 @pytest.fixture
 def own_stack(tmp_path: Path) -> dict[str, str]:
     """Environment of a stack whose broker the CLI itself starts and stops."""
-    return stack_environment(tmp_path, free_port(), free_port())
+    return sandbox_environment(tmp_path)
 
 
 def test_config_error_exits_2_with_the_key(own_stack: dict[str, str]) -> None:

@@ -1,0 +1,261 @@
+"""Pieces for fault drills: a killable bronze job, background traffic, and the ledger.
+
+The ledger is the ground truth of a drill: every Kafka record has a coordinate
+(topic, partition, offset); after the drill each coordinate must appear exactly once
+across bronze and quarantine, and their number must equal what Kafka holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from confluent_kafka import Producer
+
+from lakehouse.config import Settings
+from lakehouse.simulator import build_catalog, count_messages, generate_events, producer_config
+from lakehouse.spark_submit import spark_environment, spark_submit_command
+from lakehouse.tables import lake_connection
+
+
+@contextlib.contextmanager
+def use_environment(overrides: Mapping[str, str]) -> Iterator[None]:
+    """Apply environment overrides for the drill (the job subprocesses inherit them)."""
+    saved = {name: os.environ.get(name) for name in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class JobProcess:
+    """The bronze job run through spark-submit in its own process group, so kill -9 is total."""
+
+    def __init__(self, settings: Settings, trigger: str, log_path: Path) -> None:
+        self.command = spark_submit_command(settings, job_args=["--trigger", trigger])
+        self.environment = {**os.environ, **spark_environment(settings)}
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.started_at = 0.0
+
+    def start(self) -> None:
+        """Launch the job (output appended to the log file)."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self.command,
+                env=self.environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.started_at = time.monotonic()
+
+    @property
+    def running(self) -> bool:
+        """True while the job's process is alive."""
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """kill -9 the whole process group: the JVM and the Python driver, mid-whatever."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self, timeout_seconds: float = 60.0) -> int:
+        """Ask the job to stop (SIGTERM: queries stop cleanly), kill it after the timeout."""
+        if self.process is None:
+            return 0
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout_seconds)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return int(self.process.returncode or 0)
+
+    def wait(self, timeout_seconds: float) -> int:
+        """Wait for the job to end by itself; its exit code."""
+        assert self.process is not None
+        return int(self.process.wait(timeout_seconds))
+
+
+BAD_PAYLOADS: tuple[Callable[[bytes], bytes | None], ...] = (
+    lambda good: good[: len(good) // 2],  # truncated JSON
+    lambda good: b"\xff\xfe" + good,  # invalid UTF-8
+    lambda good: b"[" + good + b"]",  # JSON, not an object
+    lambda good: None,  # null value
+    lambda good: good.replace(b'"user_id"', b'"user"'),  # missing required field
+    lambda good: good.replace(b'"event_type":"', b'"event_type":"re'),  # unknown event type
+)
+
+
+class Traffic(threading.Thread):
+    """Produces simulated events (with a share of bad ones) at a steady rate in the background."""
+
+    def __init__(
+        self, settings: Settings, *, events: int, rate: float, bad_every: int, seed: int
+    ) -> None:
+        super().__init__(name="traffic", daemon=True)
+        self.settings = settings
+        self.events = events
+        self.rate = rate
+        self.bad_every = bad_every
+        self.seed = seed
+        self.sent = 0
+        self.bad = 0
+        self.failed = 0
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        """Send every event, pacing to the rate; failures are counted, never hidden."""
+        try:
+            self._produce()
+        except BaseException as error:  # reported by the drill, which must not hang on it
+            self.error = error
+
+    def _on_delivery(self, error: object, message: object) -> None:
+        if error is not None:
+            self.failed += 1
+
+    def _produce(self) -> None:
+        simulator = self.settings.simulator
+        catalog = build_catalog(
+            seed=simulator.catalog_seed,
+            users=simulator.users,
+            artists=simulator.artists,
+            tracks=simulator.tracks,
+        )
+        producer = Producer(producer_config(self.settings.kafka_bootstrap))
+        topics = self.settings.event_topics
+        chooser = random.Random(self.seed)
+        started = time.monotonic()
+        stream = generate_events(
+            catalog, count=self.events, seed=self.seed, end=datetime.now(UTC), window_hours=6
+        )
+        for number, event in enumerate(stream, start=1):
+            value: bytes | None = event.to_json()
+            if number % self.bad_every == 0:
+                value = chooser.choice(BAD_PAYLOADS)(value or b"")
+                self.bad += 1
+            while True:
+                try:
+                    producer.produce(
+                        event.topic(topics),
+                        value=value,
+                        key=event.key,
+                        on_delivery=self._on_delivery,
+                    )
+                    break
+                except BufferError:
+                    producer.poll(0.1)
+            self.sent += 1
+            if number % 500 == 0:
+                producer.poll(0)
+                ahead = number / self.rate - (time.monotonic() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+        remaining = producer.flush(120)
+        self.failed += remaining
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """Coordinates in bronze and quarantine against what Kafka holds."""
+
+    in_kafka: int
+    bronze: int
+    quarantine: int
+    distinct: int
+
+    @property
+    def lost(self) -> int:
+        """Records in Kafka that are in neither table."""
+        return self.in_kafka - self.distinct
+
+    @property
+    def duplicated(self) -> int:
+        """Extra copies of a coordinate (in one table twice, or in both)."""
+        return self.bronze + self.quarantine - self.distinct
+
+
+def ledger(settings: Settings) -> Ledger:
+    """Count what Kafka holds and what landed, by coordinate."""
+    in_kafka = count_messages(settings.kafka_bootstrap, settings.kafka.topics.values())
+    with lake_connection(settings) as connection:
+        row = connection.execute(
+            """
+            with landed as (
+                select 'bronze' as sink, kafka_topic, kafka_partition, kafka_offset
+                from delta_scan($bronze)
+                union all
+                select 'quarantine', kafka_topic, kafka_partition, kafka_offset
+                from delta_scan($quarantine)
+            )
+            select
+                count(*) filter (where sink = 'bronze'),
+                count(*) filter (where sink = 'quarantine'),
+                count(distinct (kafka_topic, kafka_partition, kafka_offset))
+            from landed
+            """,
+            {
+                "bronze": settings.bronze_events_location,
+                "quarantine": settings.quarantine_location,
+            },
+        ).fetchone()
+    assert row is not None
+    return Ledger(in_kafka, int(row[0]), int(row[1]), int(row[2]))
+
+
+def delta_versions(location: str) -> list[int]:
+    """Committed versions of a local Delta table, in order."""
+    log = Path(location) / "_delta_log"
+    if not log.is_dir():
+        return []
+    return sorted(int(name.name.split(".")[0]) for name in log.glob("*.json"))
+
+
+def streaming_batch_of(location: str, version: int) -> int | None:
+    """The streaming batch id a Delta commit recorded (its `txn` action), if any."""
+    commit = Path(location) / "_delta_log" / f"{version:020d}.json"
+    for line in commit.read_text().splitlines():
+        action = json.loads(line)
+        if "txn" in action:
+            return int(action["txn"]["version"])
+    return None
+
+
+def committed_batch(checkpoint: str) -> int | None:
+    """The last batch the checkpoint marked as committed."""
+    commits = Path(checkpoint) / "commits"
+    batches = [int(path.name) for path in commits.glob("[0-9]*")] if commits.is_dir() else []
+    return max(batches, default=None)
+
+
+def wait_for(condition: Callable[[], bool], timeout_seconds: float, every: float = 0.2) -> bool:
+    """Poll until the condition holds; False on timeout."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(every)
+    return condition()
