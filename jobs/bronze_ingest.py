@@ -5,7 +5,8 @@ Run it with spark-submit (see `lakehouse ingest --print-command` for the full li
     spark-submit --jars ... jobs/bronze_ingest.py --env local --trigger available-now
 
 Exit codes: 0 done, 1 a query failed, 2 bad configuration, 3 another writer holds the
-tables (see lakehouse/locks.py).
+tables (see lakehouse/locks.py), 4 Kafka deleted records before they were ingested and
+ingest.fail_on_data_loss is on.
 
 Two streaming queries read the same topics through the same parsing code, one per sink,
 each with its own checkpoint, so each sink is exactly-once on its own: a record lands in
@@ -32,8 +33,10 @@ from pyspark.sql.streaming.listener import (
 )
 from pyspark.sql.streaming.query import StreamingQuery
 
+from jobs.data_loss import check_data_loss
 from lakehouse import locks
 from lakehouse.config import ConfigError, Settings, load_settings
+from lakehouse.simulator.kafka_topics import BrokerUnavailableError
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
     QUARANTINE_PARTITION_COLUMNS,
@@ -48,6 +51,7 @@ EXIT_OK = 0
 EXIT_QUERY_FAILED = 1
 EXIT_BAD_CONFIG = 2
 EXIT_LOCKED = 3
+EXIT_DATA_LOSS = 4
 
 BRONZE_SINK = "bronze_listening_events"
 QUARANTINE_SINK = "quarantine_events"
@@ -191,18 +195,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def written_locations(settings: Settings) -> list[str]:
-    """Everything this job writes: its two tables and their checkpoints."""
+    """Everything this job writes: its tables and their checkpoints."""
     return [
         settings.bronze_events_location,
         settings.quarantine_location,
+        settings.data_loss_location,
         settings.checkpoint_location(BRONZE_SINK),
         settings.checkpoint_location(QUARANTINE_SINK),
     ]
 
 
 def run(settings: Settings, trigger: str) -> int:
-    """Start both sinks and wait for them; stop both on a signal or when one fails."""
+    """Check Kafka for lost records, then run both sinks; the session stops either way."""
     spark = SparkSession.builder.appName(settings.spark.app_name).getOrCreate()
+    try:
+        checkpoints = [
+            settings.checkpoint_location(sink) for sink in (BRONZE_SINK, QUARANTINE_SINK)
+        ]
+        if not check_data_loss(spark, settings, checkpoints):
+            return EXIT_DATA_LOSS
+        return run_queries(spark, settings, trigger)
+    except BrokerUnavailableError as error:
+        print(f"bronze_ingest: {error}", file=sys.stderr)
+        return EXIT_QUERY_FAILED
+    finally:
+        spark.stop()
+
+
+def run_queries(spark: SparkSession, settings: Settings, trigger: str) -> int:
+    """Start both sinks and wait for them; stop both on a signal or when one fails."""
     spark.streams.addListener(ProgressPrinter())
     queries = start_ingest(spark, settings, trigger)
 
@@ -221,8 +242,6 @@ def run(settings: Settings, trigger: str) -> int:
         for query in queries:
             query.stop()
         return EXIT_QUERY_FAILED
-    finally:
-        spark.stop()
     return EXIT_OK
 
 

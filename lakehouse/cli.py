@@ -13,10 +13,12 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehouse import pipeline
+from lakehouse.check import CheckError, run_check
 from lakehouse.config import ConfigError, Settings, load_settings
 from lakehouse.dbt import DbtCommandError
 from lakehouse.kafka_broker import BrokerError
 from lakehouse.reliability import report, scenarios
+from lakehouse.replay import replay_quarantine
 from lakehouse.simulator import SimulatorKafkaError
 from lakehouse.spark_submit import SparkSubmitError, printable, spark_submit_command
 
@@ -36,6 +38,7 @@ KNOWN_ERRORS = (
     DbtCommandError,
     SimulatorKafkaError,
     pipeline.PipelineError,
+    CheckError,
 )
 
 
@@ -193,6 +196,40 @@ def demo(
         raise _fail(error) from None
     if not result.reconciled:
         raise _fail(RuntimeError("counts do not reconcile (see the table above)"))
+
+
+@app.command()
+def check(
+    context: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    accept_recorded_loss: Annotated[
+        bool,
+        typer.Option(help="Exit 0 when the only problems are losses already recorded."),
+    ] = False,
+) -> None:
+    """Reconcile Kafka offsets, checkpoints, bronze and quarantine per topic-partition."""
+    settings = _settings(context)
+    try:
+        code = run_check(
+            settings, as_json=as_json, accept_recorded_loss=accept_recorded_loss, console=console
+        )
+    except KNOWN_ERRORS as error:
+        raise _fail(error) from None
+    raise typer.Exit(code)
+
+
+@app.command("replay-quarantine")
+def replay_quarantine_command(
+    context: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would move, change nothing.")
+    ] = False,
+) -> None:
+    """Re-parse quarantined records with today's parser; move those that pass to bronze."""
+    try:
+        replay_quarantine(_settings(context), dry_run=dry_run)
+    except KNOWN_ERRORS as error:
+        raise _fail(error) from None
 
 
 @app.command()

@@ -61,10 +61,11 @@ def delta_row_count(connection: duckdb.DuckDBPyConnection, location: str) -> int
 
 
 def lake_tables(settings: Settings, connection: duckdb.DuckDBPyConnection) -> list[TableInfo]:
-    """The bronze and quarantine Delta tables."""
+    """The bronze, quarantine and data-loss audit Delta tables."""
     tables = [
         ("bronze", settings.lake.bronze_events_table, settings.bronze_events_location),
         ("quarantine", settings.lake.quarantine_table, settings.quarantine_location),
+        ("audit", settings.lake.data_loss_table, settings.data_loss_location),
     ]
     return [
         TableInfo(layer, Path(name).name, location, delta_row_count(connection, location))
@@ -93,7 +94,7 @@ def warehouse_tables(settings: Settings) -> list[TableInfo]:
 
 
 def all_tables(settings: Settings) -> list[TableInfo]:
-    """Every table, bronze first, then quarantine, silver and gold."""
+    """Every table, bronze first, then quarantine, audit, silver and gold."""
     with lake_connection(settings) as connection:
         tables = lake_tables(settings, connection)
     return tables + warehouse_tables(settings)

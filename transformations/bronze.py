@@ -36,6 +36,22 @@ EVENT_SCHEMA = T.StructType(
 
 REQUIRED_FIELDS = ("event_id", "event_type", "event_at", "user_id", "track_id")
 
+# What JSON allows before a value (RFC 8259): a payload may start with a newline or a tab.
+JSON_WHITESPACE = " \t\r\n"
+
+# from_json reads any JSON value into a string field as its text ({"user_id": {"id": 1}}
+# gives '{"id":1}'), so the string fields are read once more as variants, which keep their
+# JSON type. A value the variant reader refuses lands in this schema's _corrupt_record.
+TEXT_FIELDS = tuple(
+    field.name
+    for field in EVENT_SCHEMA
+    if isinstance(field.dataType, T.StringType) and field.name != "_corrupt_record"
+)
+TEXT_FIELD_TYPES_SCHEMA = T.StructType(
+    [T.StructField(name, T.VariantType()) for name in TEXT_FIELDS]
+    + [T.StructField("_corrupt_record", T.StringType())]
+)
+
 # The bronze table's contract: what the job writes and what dbt's sources read.
 BRONZE_SCHEMA = T.StructType(
     [
@@ -114,6 +130,13 @@ def _missing_fields(event: Column) -> Column:
     return F.concat_ws(",", *names)
 
 
+def _has_non_text_value(text_fields: Column) -> Column:
+    """True when a string field holds a number, boolean, object or array instead of text."""
+    json_types = F.array(*[F.schema_of_variant(text_fields[name]) for name in TEXT_FIELDS])
+    not_text = F.exists(json_types, lambda kind: kind.isNotNull() & ~kind.isin("STRING", "VOID"))
+    return text_fields["_corrupt_record"].isNotNull() | not_text
+
+
 def parse_listening_events(records: DataFrame, rules: ValidationRules) -> DataFrame:
     """Decode and validate each record; `quarantine_reason` is null for valid events."""
     text = F.col("raw_bytes").cast("string")
@@ -126,9 +149,11 @@ def parse_listening_events(records: DataFrame, rules: ValidationRules) -> DataFr
     is_too_large = payload_bytes > F.lit(rules.max_payload_bytes)
     # Casting bytes to string replaces invalid UTF-8 with U+FFFD: a round trip shows it.
     is_invalid_utf8 = F.encode(text, "UTF-8") != F.col("raw_bytes")
-    is_not_object = ~F.ltrim(text).startswith("{")
+    is_not_object = ~F.ltrim(text, F.lit(JSON_WHITESPACE)).startswith("{")
     is_invalid_json = F.get_json_object(text, "$").isNull()
-    has_wrong_type = event["_corrupt_record"].isNotNull()
+    has_wrong_type = event["_corrupt_record"].isNotNull() | _has_non_text_value(
+        F.col("text_fields")
+    )
     missing = _missing_fields(event)
     is_unknown_type = ~event["event_type"].isin(*EVENT_TYPES)
     has_bad_time = event_at.isNull()
@@ -162,6 +187,7 @@ def parse_listening_events(records: DataFrame, rules: ValidationRules) -> DataFr
             "event",
             F.from_json(text, EVENT_SCHEMA, {"mode": "PERMISSIVE"}),
         )
+        .withColumn("text_fields", F.from_json(text, TEXT_FIELD_TYPES_SCHEMA))
         .withColumn("parsed_event_at", F.try_to_timestamp(F.col("event")["event_at"]))
         .withColumn("raw_value", text)
         .withColumn("quarantine_reason", reason)

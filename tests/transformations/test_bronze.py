@@ -135,6 +135,14 @@ def test_bronze_and_quarantine_shapes_match_their_contracts(spark: SparkSession)
         (b"[1, 2, 3]", "not_json_object"),
         (b'"just a string"', "not_json_object"),
         (encoded(event(track_duration_ms="long")), "wrong_type"),
+        # A string field holding another JSON type: from_json alone would read its text.
+        (encoded(event(user_id={"id": 1})), "wrong_type"),
+        (encoded(event(event_id=12345)), "wrong_type"),
+        (encoded(event(event_type=True)), "wrong_type"),
+        (encoded(event(event_at=1_715_000_000)), "wrong_type"),
+        (encoded(event(device=["mobile"])), "wrong_type"),
+        # An object with a duplicate key: the variant reader refuses it.
+        (encoded(event(country=None))[:-1] + b', "country": {"a": 1, "a": 2}}', "wrong_type"),
         (encoded(event(user_id=None)), "missing_field: user_id"),
         (encoded(event(event_id=None, track_id=None)), "missing_field: event_id,track_id"),
         (encoded(event(event_type="dance")), "unknown_event_type: dance"),
@@ -149,6 +157,21 @@ def test_bad_records_get_a_reason(spark: SparkSession, value: bytes | None, reas
     (found,) = reasons(spark, [value])
     assert found is not None
     assert found.startswith(reason)
+
+
+@pytest.mark.parametrize("whitespace", [b" ", b"\n", b"\t", b"\r\n  "])
+def test_json_whitespace_before_the_object_is_allowed(
+    spark: SparkSession, whitespace: bytes
+) -> None:
+    assert reasons(spark, [whitespace + encoded(event())]) == [None]
+
+
+def test_explicit_nulls_in_optional_fields_are_valid(spark: SparkSession) -> None:
+    optional = ("artist_id", "session_id", "device", "country", "track_duration_ms")
+    body = event() | dict.fromkeys(optional)
+    bronze = parse(spark, [encoded(body)]).transform(valid_events)
+    (row,) = bronze.select(*optional).collect()
+    assert row.asDict() == dict.fromkeys(optional)
 
 
 def test_payload_over_the_limit_is_quarantined(spark: SparkSession) -> None:
