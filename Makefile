@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; both run set-up first.
-.PHONY: setup demo test lint pytest test-slow reliability clean
+.PHONY: setup demo test lint pytest reliability clean
 
 VENV := .venv/bin
 
@@ -19,10 +19,6 @@ pytest: setup
 	$(VENV)/pytest
 
 test: lint pytest
-
-# Suites too long for the default run (marked `slow`).
-test-slow: setup
-	$(VENV)/pytest -m slow
 
 # The full fault drills; rewrites docs/RELIABILITY.md (about 20 minutes on 2 cores).
 reliability: setup

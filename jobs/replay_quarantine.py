@@ -44,6 +44,9 @@ EXIT_OK = 0
 EXIT_BAD_CONFIG = 2
 EXIT_LOCKED = 3
 
+# spark-submit names every job after spark.app_name; the session says which job this is.
+APP_NAME = "lakehouse-replay-quarantine"
+
 COORDINATES = ["kafka_topic", "kafka_partition", "kafka_offset"]
 
 # Each quarantined record's verdict today.
@@ -194,24 +197,14 @@ def insert_into_bronze(spark: SparkSession, location: str, passing: DataFrame) -
     )
 
 
-def delete_from_quarantine(spark: SparkSession, location: str, moved: DataFrame) -> None:
-    """Delete the quarantined records at the given coordinates."""
+def settle_quarantine(spark: SparkSession, location: str, settled: DataFrame) -> None:
+    """Delete the `settled` records bronze holds, set today's reason on the rest: one commit."""
     (
         DeltaTable.forPath(spark, location)
         .alias("quarantine")
-        .merge(moved.alias("moved"), coordinates_match("quarantine", "moved"))
-        .whenMatchedDelete()
-        .execute()
-    )
-
-
-def update_reasons(spark: SparkSession, location: str, changes: DataFrame) -> None:
-    """Set each record's reason to today's (changes: coordinates and the new reason)."""
-    (
-        DeltaTable.forPath(spark, location)
-        .alias("quarantine")
-        .merge(changes.alias("today"), coordinates_match("quarantine", "today"))
-        .whenMatchedUpdate(set={"reason": "today.reason"})
+        .merge(settled.alias("today"), coordinates_match("quarantine", "today"))
+        .whenMatchedDelete(condition=f"today.outcome <> '{STAY}'")
+        .whenMatchedUpdate(condition=f"today.outcome = '{STAY}'", set={"reason": "today.reason"})
         .execute()
     )
 
@@ -234,29 +227,26 @@ def replay(spark: SparkSession, settings: Settings, dry_run: bool) -> ReplaySumm
 
     # Bronze first, quarantine second: a crash in between leaves the records in both tables
     # (never in neither), and the rerun finds them IN_BRONZE, inserts nothing and finishes
-    # the delete. Each step reads the tables again after the previous one wrote; under the
-    # lock only this job writes them, and a re-read gives each step the same records (one
-    # inserted by step 1 is IN_BRONZE instead of INSERT, and leaves in step 2 either way).
-    # Steps with nothing to do are skipped, so an idle replay writes no empty commits.
+    # the delete. The quarantine MERGE reads both tables again after the insert; under the
+    # lock only this job writes them, and the re-read settles the same records (one just
+    # inserted is IN_BRONZE instead of INSERT, and is deleted either way). Steps with
+    # nothing to do are skipped, so a replay with nothing to move writes no empty commit.
     if summary.inserted_into_bronze:
         # The MERGE inserts only coordinates bronze does not hold, so never a record twice.
         # dropDuplicates: the same for the source, should a record ever be quarantined twice.
         passing = parsed.transform(valid_events).select(*BRONZE_COLUMNS).dropDuplicates(COORDINATES)
         insert_into_bronze(spark, bronze_location, passing)
-    if summary.moved_to_bronze:
-        moved = outcomes.where(F.col("outcome") != STAY).select(*COORDINATES)
-        delete_from_quarantine(spark, quarantine_location, moved)
-    if summary.reasons_updated:
-        changes = outcomes.where(F.col("reason_changed")).select(
-            *COORDINATES, F.col("quarantine_reason").alias("reason")
+    if summary.moved_to_bronze or summary.reasons_updated:
+        settled = outcomes.where((F.col("outcome") != STAY) | F.col("reason_changed")).select(
+            *COORDINATES, "outcome", F.col("quarantine_reason").alias("reason")
         )
-        update_reasons(spark, quarantine_location, changes)
+        settle_quarantine(spark, quarantine_location, settled)
     return summary
 
 
 def run(settings: Settings, dry_run: bool) -> int:
     """Replay the quarantine table, if there is one, and print the summary line."""
-    spark = SparkSession.builder.appName(f"{settings.spark.app_name}-replay").getOrCreate()
+    spark = SparkSession.builder.appName(APP_NAME).getOrCreate()
     try:
         if not DeltaTable.isDeltaTable(spark, settings.quarantine_location):
             print(

@@ -52,7 +52,7 @@ class Scale:
 
 REDUCED = Scale("reduced", crash_events=10_000, kills=3, broker_events=5_000,
                 broker_restarts=1, duplicate_events=2_000)  # fmt: skip
-FULL = Scale("full", crash_events=200_000, kills=12, broker_events=60_000,
+FULL = Scale("full", crash_events=200_000, kills=10, broker_events=60_000,
              broker_restarts=3, duplicate_events=50_000)  # fmt: skip
 SCALES = {scale.name: scale for scale in (REDUCED, FULL)}
 
@@ -106,7 +106,9 @@ def _drain(settings: Settings, root: Path) -> None:
     job.start()
     code = job.wait(900)
     if code != 0:
-        raise RuntimeError(f"the drain run failed with exit code {code}; see {root / 'drain.log'}")
+        lines = (root / "drain.log").read_text(errors="replace").splitlines()
+        tail = "\n".join(line for line in lines[-40:] if not line.startswith("\tat "))
+        raise RuntimeError(f"the drain run failed with exit code {code}; its log ends:\n{tail}")
 
 
 def _kill_at_commit(job: JobProcess, settings: Settings) -> bool:

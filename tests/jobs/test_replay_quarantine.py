@@ -1,18 +1,20 @@
-"""The replay job through spark-submit: records a config change fixes move to bronze once."""
+"""The replay job against the real broker: records a config change fixes move to bronze once."""
 
 from __future__ import annotations
 
 import json
 import os
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from confluent_kafka import Producer
+from pyspark.sql import SparkSession
 
+from jobs import replay_quarantine as replay_job
 from jobs.bronze_ingest import written_locations
 from lakehouse import locks, pipeline
+from lakehouse import replay as replay_command
 from lakehouse.config import Settings, load_settings
 from lakehouse.replay import replay_quarantine
 from lakehouse.simulator import ensure_topics
@@ -93,14 +95,11 @@ def ids(*numbers: int) -> list[str]:
     return [f"00000000-0000-4000-8000-{number:012d}" for number in numbers]
 
 
-def commits(location: str) -> set[Path]:
-    """The files of a Delta table's log: commits, checkpoints, and their checksum files."""
-    log = Path(location) / "_delta_log"
-    return {path for path in log.iterdir() if path.name.lstrip(".")[:1].isdigit()}
-
-
 def test_records_fixed_by_a_config_change_move_to_bronze_once(
-    stack: Settings, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    stack: Settings,
+    spark: SparkSession,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     ensure_topics(stack.kafka_bootstrap, stack.kafka.topics.values(), 2)
     valid = [event(n) for n in range(10)]
@@ -130,23 +129,37 @@ def test_records_fixed_by_a_config_change_move_to_bronze_once(
     settings = load_settings()
     assert settings.ingest.max_payload_bytes == 131072
 
-    capfd.readouterr()
-    replay_quarantine(settings, dry_run=True)
-    assert (
-        "[replay] dry run, nothing written: examined 9, would move to bronze 5 (0 already there), "
-        "would stay quarantined 4 (empty_value 1, invalid_json 2, invalid_utf8 1), "
-        "reasons to update 1"
-    ) in capfd.readouterr().out
+    # The job's own functions in this process's session save two spark-submits.
+    expected = replay_job.ReplaySummary(
+        examined=9,
+        inserted_into_bronze=5,
+        already_in_bronze=0,
+        still_quarantined={"empty_value": 1, "invalid_json": 2, "invalid_utf8": 1},
+        reasons_updated=1,
+    )
+    assert replay_job.replay(spark, settings, dry_run=True) == expected
     assert rows(settings, settings.bronze_events_location) == bronze_before
     assert rows(settings, settings.quarantine_location) == quarantine_before
 
-    quarantine_log = commits(settings.quarantine_location)
+    def crash(*arguments: object) -> None:
+        raise RuntimeError("killed between the bronze insert and the quarantine delete")
+
+    with monkeypatch.context() as patch, pytest.raises(RuntimeError, match="killed"):
+        patch.setattr(replay_job, "settle_quarantine", crash)
+        replay_job.replay(spark, settings, dry_run=False)
+    # In both tables, never in neither.
+    assert event_ids(settings) == ids(*range(10), 100, 101, 102, 200, 201)
+    assert rows(settings, settings.quarantine_location) == quarantine_before
+    bronze_after = rows(settings, settings.bronze_events_location)
+    assert set(bronze_before) < set(bronze_after)
+
+    capfd.readouterr()
     replay_quarantine(settings)
     assert (
-        "[replay] examined 9, move to bronze 5 (0 already there), stay quarantined 4 "
+        "[replay] examined 9, move to bronze 5 (5 already there), stay quarantined 4 "
         "(empty_value 1, invalid_json 2, invalid_utf8 1), reasons updated 1"
     ) in capfd.readouterr().out
-    assert event_ids(settings) == ids(*range(10), 100, 101, 102, 200, 201)
+    assert rows(settings, settings.bronze_events_location) == bronze_after
     assert [reason.split(":")[0] for reason in reasons(settings)] == [
         "empty_value",
         "invalid_json",
@@ -155,10 +168,6 @@ def test_records_fixed_by_a_config_change_move_to_bronze_once(
     ]
     everything = coordinates(settings)
     assert len(set(everything)) == len(everything) == len(records)
-    # Rows already in bronze are untouched; moved ones keep their payload and key.
-    bronze_after = rows(settings, settings.bronze_events_location)
-    quarantine_after = rows(settings, settings.quarantine_location)
-    assert set(bronze_before) < set(bronze_after)
     with lake_connection(settings) as connection:
         moved = connection.execute(
             "select count(*), min(strlen(raw_value)), min(kafka_key) from delta_scan(?) "
@@ -167,15 +176,7 @@ def test_records_fixed_by_a_config_change_move_to_bronze_once(
         ).fetchone()
     assert moved == (3, len(too_large[0]), KEY.decode())
 
-    # A replay that died after its bronze insert: the quarantine commits never happened.
-    for path in commits(settings.quarantine_location) - quarantine_log:
-        path.unlink()
-    assert rows(settings, settings.quarantine_location) == quarantine_before
-    replay_quarantine(settings)
-    assert "examined 9, move to bronze 5 (5 already there)" in capfd.readouterr().out
-    assert rows(settings, settings.bronze_events_location) == bronze_after
-    assert rows(settings, settings.quarantine_location) == quarantine_after
-
+    quarantine_after = rows(settings, settings.quarantine_location)
     replay_quarantine(settings)
     assert "examined 4, move to bronze 0 (0 already there)" in capfd.readouterr().out
     assert rows(settings, settings.bronze_events_location) == bronze_after
@@ -197,3 +198,18 @@ def test_replay_is_refused_while_another_writer_holds_the_tables(
     # Once the writer is gone the replay runs; with no quarantine table it has nothing to do.
     replay_quarantine(stack)
     assert "no quarantine table" in capfd.readouterr().out
+
+
+def test_dry_run_reaches_the_job(stack: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    submitted: list[list[str]] = []
+    monkeypatch.setattr(
+        replay_command, "run_spark_submit", lambda settings, command: submitted.append(command)
+    )
+    replay_quarantine(stack, dry_run=True)
+    replay_quarantine(stack)
+
+    dry, writing = submitted
+    assert dry[-4:] == [str(replay_command.REPLAY_JOB), "--env", "local", "--dry-run"]
+    assert writing[-3:] == [str(replay_command.REPLAY_JOB), "--env", "local"]
+    assert replay_job.parse_args(dry[-3:]).dry_run is True
+    assert replay_job.parse_args(writing[-2:]).dry_run is False
