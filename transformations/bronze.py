@@ -132,9 +132,12 @@ def _missing_fields(event: Column) -> Column:
 
 def _has_non_text_value(text_fields: Column) -> Column:
     """True when a string field holds a number, boolean, object or array instead of text."""
-    json_types = F.array(*[F.schema_of_variant(text_fields[name]) for name in TEXT_FIELDS])
-    not_text = F.exists(json_types, lambda kind: kind.isNotNull() & ~kind.isin("STRING", "VOID"))
-    return text_fields["_corrupt_record"].isNotNull() | not_text
+    not_text = text_fields["_corrupt_record"].isNotNull()
+    for name in TEXT_FIELDS:
+        # VOID is a JSON null; a field that is absent has no type at all.
+        json_type = F.coalesce(F.schema_of_variant(text_fields[name]), F.lit("VOID"))
+        not_text = not_text | ~json_type.isin("STRING", "VOID")
+    return not_text
 
 
 def parse_listening_events(records: DataFrame, rules: ValidationRules) -> DataFrame:

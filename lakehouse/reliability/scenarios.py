@@ -243,7 +243,14 @@ def second_writer(root: Path, scale: Scale, seed: int) -> ScenarioResult:
         traffic.run()
         first = JobProcess(settings, "continuous", root / "first.log")
         first.start()
-        caught_up = wait_for(lambda: ledger(settings).lost == 0, 180, every=1)
+
+        def all_landed() -> bool:
+            try:
+                return ledger(settings).lost == 0
+            except duckdb.Error:  # the tables do not exist before the first batch
+                return False
+
+        caught_up = wait_for(all_landed, 180, every=1)
         before = (delta_versions(settings.bronze_events_location), ledger(settings))
         second = JobProcess(settings, "available-now", root / "second.log")
         second.start()
