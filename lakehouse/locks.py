@@ -15,7 +15,6 @@ import contextlib
 import fcntl
 import hashlib
 import os
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,16 +61,3 @@ def exclusive_all(state_dir: Path, resources: list[str], purpose: str) -> Iterat
         for resource in sorted(set(resources)):
             stack.enter_context(exclusive(state_dir, resource, purpose))
         yield
-
-
-def wait_until_free(state_dir: Path, resource: str, timeout_seconds: float) -> bool:
-    """True once nobody holds the resource's lock (polls until the timeout)."""
-    deadline = time.monotonic() + timeout_seconds
-    while True:
-        try:
-            with exclusive(state_dir, resource, "probe"):
-                return True
-        except LockHeldError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.2)
