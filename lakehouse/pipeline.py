@@ -17,6 +17,7 @@ from lakehouse.config import Settings
 from lakehouse.dbt import run_dbt
 from lakehouse.kafka_broker import KafkaBroker
 from lakehouse.simulator import (
+    Catalog,
     ProduceReport,
     build_catalog,
     count_messages,
@@ -62,17 +63,23 @@ def start_broker(settings: Settings) -> tuple[bool, str]:
     return started, settings.kafka_bootstrap
 
 
-def produce(
-    settings: Settings, *, events: int, rate: float | None, seed: int | None, end: datetime
-) -> ProduceReport:
-    """Write the reference data, then simulate `events` listening events into Kafka."""
+def configured_catalog(settings: Settings) -> Catalog:
+    """The simulator's reference data (users, artists, tracks) as the settings size it."""
     simulator = settings.simulator
-    catalog = build_catalog(
+    return build_catalog(
         seed=simulator.catalog_seed,
         users=simulator.users,
         artists=simulator.artists,
         tracks=simulator.tracks,
     )
+
+
+def produce(
+    settings: Settings, *, events: int, rate: float | None, seed: int | None, end: datetime
+) -> ProduceReport:
+    """Write the reference data, then simulate `events` listening events into Kafka."""
+    simulator = settings.simulator
+    catalog = configured_catalog(settings)
     write_reference_data(catalog, Path(settings.reference_location))
     ensure_topics(
         settings.kafka_bootstrap, settings.kafka.topics.values(), settings.kafka.partitions

@@ -23,7 +23,8 @@ from pathlib import Path
 from confluent_kafka import Producer
 
 from lakehouse.config import Settings
-from lakehouse.simulator import build_catalog, count_messages, generate_events, producer_config
+from lakehouse.pipeline import configured_catalog
+from lakehouse.simulator import count_messages, generate_events, producer_config
 from lakehouse.spark_submit import spark_environment, spark_submit_command
 from lakehouse.tables import lake_connection
 
@@ -138,13 +139,7 @@ class Traffic(threading.Thread):
             self.failed += 1
 
     def _produce(self) -> None:
-        simulator = self.settings.simulator
-        catalog = build_catalog(
-            seed=simulator.catalog_seed,
-            users=simulator.users,
-            artists=simulator.artists,
-            tracks=simulator.tracks,
-        )
+        catalog = configured_catalog(self.settings)
         producer = Producer(producer_config(self.settings.kafka_bootstrap))
         topics = self.settings.event_topics
         chooser = random.Random(self.seed)

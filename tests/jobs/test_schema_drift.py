@@ -21,7 +21,6 @@ from lakehouse import pipeline
 from lakehouse.config import Settings
 from lakehouse.simulator import (
     Catalog,
-    build_catalog,
     ensure_topics,
     generate_events,
     write_reference_data,
@@ -54,13 +53,7 @@ class Sent:
 
 def reference_catalog(settings: Settings) -> Catalog:
     """The catalogue of the stack (users and tracks the dbt relationship tests know)."""
-    simulator = settings.simulator
-    catalog = build_catalog(
-        seed=simulator.catalog_seed,
-        users=simulator.users,
-        artists=simulator.artists,
-        tracks=simulator.tracks,
-    )
+    catalog = pipeline.configured_catalog(settings)
     write_reference_data(catalog, Path(settings.reference_location))
     return catalog
 
