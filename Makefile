@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; both run set-up first.
-.PHONY: setup demo test lint pytest reliability clean
+.PHONY: setup demo test lint pytest reliability bench clean
 
 VENV := .venv/bin
 
@@ -23,6 +23,11 @@ test: lint pytest
 # The full fault drills; rewrites docs/RELIABILITY.md (about 20 minutes on 2 cores).
 reliability: setup
 	$(VENV)/lakehouse reliability --scale full --output docs/RELIABILITY.md
+
+# The benchmarks against their baselines; rewrites docs/PERFORMANCE.md, performance.json and
+# performance.png (about 15 minutes on 2 cores; run it on an otherwise idle machine).
+bench: setup
+	$(VENV)/python -m bench --scale full --output docs
 
 # Removes local state (broker data, lake, checkpoints, warehouse); keeps jars and .venv.
 clean:

@@ -129,9 +129,15 @@ def ingest(settings: Settings, trigger: str | None = None) -> None:
     run_spark_submit(settings, spark_submit_command(settings, job_args=job_args))
 
 
-def transform(settings: Settings, select: str | None = None, full_refresh: bool = False) -> None:
-    """`dbt build` of silver and gold on the configured warehouse target."""
-    command = ["build"]
+def transform(
+    settings: Settings,
+    select: str | None = None,
+    full_refresh: bool = False,
+    verb: str = "build",
+    artifacts_dir: Path | None = None,
+) -> None:
+    """`dbt build` (or another dbt `verb`) of silver and gold on the configured target."""
+    command = [verb]
     if select:
         command += ["--select", select]
     if full_refresh:
@@ -148,6 +154,7 @@ def transform(settings: Settings, select: str | None = None, full_refresh: bool 
             "reference_path": settings.reference_location,
         },
         target=settings.warehouse.target,
+        artifacts_dir=artifacts_dir,
     )
 
 

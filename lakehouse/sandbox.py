@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from lakehouse import pipeline
 from lakehouse.config import Settings, load_settings
+from lakehouse.kafka_broker import KafkaBroker
+from lakehouse.simulator import ensure_topics
 
 
 def free_port() -> int:
@@ -40,3 +44,37 @@ def sandbox_environment(
 def sandbox_settings(environment: Mapping[str, str]) -> Settings:
     """Settings as a subprocess given `environment` on top of ours would load them."""
     return load_settings(environ={**os.environ, **environment})
+
+
+@contextlib.contextmanager
+def use_environment(overrides: Mapping[str, str]) -> Iterator[None]:
+    """Apply environment overrides for a while (subprocesses started meanwhile inherit them)."""
+    saved = {name: os.environ.get(name) for name in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def sandbox_stack(
+    root: Path, overrides: dict[str, str] | None = None
+) -> Iterator[tuple[Settings, KafkaBroker]]:
+    """A running broker with topics, and the settings of a stack under root."""
+    environment = {**sandbox_environment(root), **(overrides or {})}
+    with use_environment(environment):
+        settings = load_settings()
+        broker = pipeline.local_broker(settings)
+        broker.start()
+        try:
+            ensure_topics(
+                settings.kafka_bootstrap, settings.kafka.topics.values(), settings.kafka.partitions
+            )
+            yield settings, broker
+        finally:
+            broker.stop()

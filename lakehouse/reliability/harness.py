@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,21 +27,6 @@ from lakehouse.pipeline import configured_catalog
 from lakehouse.simulator import count_messages, generate_events, producer_config
 from lakehouse.spark_submit import spark_environment, spark_submit_command
 from lakehouse.tables import lake_connection
-
-
-@contextlib.contextmanager
-def use_environment(overrides: Mapping[str, str]) -> Iterator[None]:
-    """Apply environment overrides for the drill (the job subprocesses inherit them)."""
-    saved = {name: os.environ.get(name) for name in overrides}
-    os.environ.update(overrides)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
 
 
 class JobProcess:

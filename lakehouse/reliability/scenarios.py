@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,8 +19,7 @@ from rich.console import Console
 
 from jobs.bronze_ingest import BRONZE_SINK
 from lakehouse import pipeline
-from lakehouse.config import Settings, load_settings
-from lakehouse.kafka_broker import KafkaBroker
+from lakehouse.config import Settings
 from lakehouse.reliability.harness import (
     JobProcess,
     Traffic,
@@ -29,11 +27,9 @@ from lakehouse.reliability.harness import (
     delta_versions,
     ledger,
     streaming_batch_of,
-    use_environment,
     wait_for,
 )
-from lakehouse.sandbox import sandbox_environment
-from lakehouse.simulator import ensure_topics
+from lakehouse.sandbox import sandbox_stack
 from lakehouse.tables import SILVER_EVENTS_TABLE
 
 
@@ -56,6 +52,15 @@ FULL = Scale("full", crash_events=200_000, kills=10, broker_events=60_000,
              broker_restarts=3, duplicate_events=50_000)  # fmt: skip
 SCALES = {scale.name: scale for scale in (REDUCED, FULL)}
 
+# Drills run for minutes; each step is printed as it happens, so a watcher can tell a slow
+# drill from a stuck one (stderr: the report itself goes to the output file).
+progress = Console(stderr=True, highlight=False)
+
+
+def step(message: str) -> None:
+    """Print one timestamped drill step."""
+    progress.print(f"  {datetime.now(UTC):%H:%M:%S} {message}")
+
 
 @dataclass
 class ScenarioResult:
@@ -73,25 +78,6 @@ class ScenarioResult:
     seconds: float = 0.0
     passed: bool = False
     notes: str = ""
-
-
-@contextmanager
-def sandbox_stack(
-    root: Path, overrides: dict[str, str] | None = None
-) -> Iterator[tuple[Settings, KafkaBroker]]:
-    """A running broker with topics, and the settings of a stack under root."""
-    environment = {**sandbox_environment(root), **(overrides or {})}
-    with use_environment(environment):
-        settings = load_settings()
-        broker = pipeline.local_broker(settings)
-        broker.start()
-        try:
-            ensure_topics(
-                settings.kafka_bootstrap, settings.kafka.topics.values(), settings.kafka.partitions
-            )
-            yield settings, broker
-        finally:
-            broker.stop()
 
 
 STREAMING = {
@@ -171,21 +157,28 @@ def crash_restart(root: Path, scale: Scale, seed: int) -> ScenarioResult:
         traffic.start()
         job = JobProcess(settings, "continuous", root / "job.log")
         job.start()
+        step(f"producing {scale.crash_events:,} events; continuous job started")
         # A kill aimed at the commit window can miss it (the window is milliseconds wide):
         # aimed kills go on past the planned count until one lands, at most a few more.
         while result.kills < scale.kills or (
             result.commit_kills == 0 and result.kills < scale.kills + 4
         ):
             if result.kills % 2 or result.kills >= scale.kills:
-                result.commit_kills += _kill_at_commit(job, settings)
+                in_window = _kill_at_commit(job, settings)
+                result.commit_kills += in_window
+                how = "at a Delta commit, " + ("inside" if in_window else "outside")
+                how += " the commit window"
             else:
                 time.sleep(rng.uniform(4, 20))
                 job.kill()
+                how = "at a random moment"
             result.kills += 1
             job.start()
             result.restarts += 1
+            step(f"kill -9 #{result.kills} ({how}); restarted; {traffic.sent:,} events sent")
         traffic.join()
         job.stop()
+        step("traffic done; draining with available-now")
         _drain(settings, root)
         result.notes = f"{result.commit_kills} kills landed inside the commit window."
         return _finish(result, settings, traffic, started)
@@ -215,8 +208,10 @@ def broker_restart(root: Path, scale: Scale, seed: int) -> ScenarioResult:
             known = len(delta_versions(location))
             wait_for(lambda: len(delta_versions(location)) > known, 120)  # noqa: B023
             broker.stop()
+            step("broker stopped")
             time.sleep(5)
             broker.start()
+            step(f"broker started again; {traffic.sent:,} events sent")
             if not job.running:
                 job.start()
                 result.restarts += 1
@@ -225,6 +220,7 @@ def broker_restart(root: Path, scale: Scale, seed: int) -> ScenarioResult:
         if not job.running:
             result.restarts += 1
         job.stop()
+        step("traffic done; draining with available-now")
         _drain(settings, root)
         result.notes = f"{scale.broker_restarts} broker restarts; job restarts {result.restarts}."
         return _finish(result, settings, traffic, started)
@@ -251,6 +247,10 @@ def second_writer(root: Path, scale: Scale, seed: int) -> ScenarioResult:
                 return False
 
         caught_up = wait_for(all_landed, 180, every=1)
+        step(
+            f"first job {'caught up' if caught_up else 'NOT caught up after 180 s'}; "
+            "starting a second job on the same checkpoints"
+        )
         before = (delta_versions(settings.bronze_events_location), ledger(settings))
         second = JobProcess(settings, "available-now", root / "second.log")
         second.start()
@@ -280,6 +280,7 @@ def duplicate_sends(root: Path, scale: Scale, seed: int) -> ScenarioResult:
         end = datetime.now(UTC)
         for _ in range(2):
             pipeline.produce(settings, events=scale.duplicate_events, rate=None, seed=seed, end=end)
+        step(f"{scale.duplicate_events:,} events sent twice; ingest, then dbt build")
         pipeline.ingest(settings, "available-now")
         pipeline.transform(settings)
         counts = ledger(settings)

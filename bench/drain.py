@@ -1,0 +1,192 @@
+"""Drain measurements over the same pre-produced topics: Kafka's own consumer (the ceiling),
+a hand-written Python consumer writing partitioned Parquet (the baseline), and the bronze job.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+from confluent_kafka import Consumer
+
+from lakehouse.config import Settings
+from lakehouse.spark_submit import spark_environment, spark_submit_command
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    """Records read and the seconds it took; `seconds` excludes start-up where stated."""
+
+    name: str
+    records: int
+    seconds: float
+    megabytes: float | None = None
+    wall_seconds: float | None = None
+    note: str = ""
+
+    @property
+    def events_per_second(self) -> float:
+        """Records per second over `seconds`."""
+        return self.records / self.seconds if self.seconds > 0 else 0.0
+
+
+def kafka_ceiling(settings: Settings, records: int) -> DrainResult:
+    """Kafka's ConsumerPerformance tool (the broker's own jars) reading every event topic."""
+    jars = settings.path(settings.kafka.broker.jars_dir)
+    include = "|".join(sorted(settings.kafka.topics.values()))
+    command = [
+        "java",
+        "-Xmx512m",
+        "-cp",
+        f"{jars}/*",
+        "org.apache.kafka.tools.ConsumerPerformance",
+        "--bootstrap-server",
+        settings.kafka_bootstrap,
+        "--include",
+        include,
+        "--num-records",
+        str(records),
+        "--group",
+        f"bench-ceiling-{uuid.uuid4().hex[:8]}",
+        "--timeout",
+        "30000",
+    ]
+    started = time.monotonic()
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.monotonic() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"ConsumerPerformance failed:\n{completed.stderr[-2000:]}")
+    stats = _performance_stats(completed.stdout)
+    consumed = int(float(stats["data.consumed.in.nMsg"]))
+    # fetch.time.ms is the time spent fetching, without the group join (rebalance).
+    fetch_seconds = float(stats["fetch.time.ms"]) / 1000
+    return DrainResult(
+        "Kafka ConsumerPerformance (ceiling)",
+        consumed,
+        fetch_seconds,
+        megabytes=float(stats["data.consumed.in.MB"]),
+        wall_seconds=wall,
+        note="reads and discards; no parsing, no writes",
+    )
+
+
+def _performance_stats(output: str) -> dict[str, str]:
+    """The tool prints a header line and a value line, both comma separated."""
+    lines = [line for line in output.splitlines() if "," in line]
+    header = next(index for index, line in enumerate(lines) if "nMsg" in line)
+    names = [name.strip() for name in lines[header].split(",")]
+    values = [value.strip() for value in lines[header + 1].split(",")]
+    return dict(zip(names, values, strict=True))
+
+
+PARTITION_FLUSH_RECORDS = 500_000
+
+
+def python_baseline(settings: Settings, records: int, output: Path) -> DrainResult:
+    """What a user would write by hand: confluent-kafka, json.loads, date/hour Parquet."""
+    consumer = Consumer(
+        {
+            "bootstrap.servers": settings.kafka_bootstrap,
+            "group.id": f"bench-python-{uuid.uuid4().hex[:8]}",
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+        }
+    )
+    consumer.subscribe(sorted(settings.kafka.topics.values()))
+    buffers: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+    consumed = buffered = files = 0
+    started: float | None = None
+    idle_since = time.monotonic()
+    try:
+        while consumed < records:
+            messages = consumer.consume(num_messages=10_000, timeout=1.0)
+            if not messages:
+                if time.monotonic() - idle_since > 30:
+                    break
+                continue
+            idle_since = time.monotonic()
+            if started is None:
+                started = time.monotonic()
+            for message in messages:
+                if message.error() is not None:
+                    continue
+                consumed += 1
+                try:
+                    event = json.loads(message.value() or b"")
+                    moment = datetime.fromisoformat(event["event_at"]).astimezone(UTC)
+                except (TypeError, ValueError, KeyError):
+                    continue
+                event["kafka_partition"] = message.partition()
+                event["kafka_offset"] = message.offset()
+                buffers[(moment.date().isoformat(), moment.hour)].append(event)
+                buffered += 1
+            if buffered >= PARTITION_FLUSH_RECORDS:
+                files += _write_partitions(buffers, output)
+                buffered = 0
+        files += _write_partitions(buffers, output)
+    finally:
+        consumer.close()
+    seconds = time.monotonic() - (started or time.monotonic())
+    return DrainResult(
+        "Python consumer -> partitioned Parquet (baseline)",
+        consumed,
+        seconds,
+        note=f"json.loads + pyarrow, one process; {files} files; no validation or quarantine",
+    )
+
+
+def _write_partitions(buffers: dict[tuple[str, int], list[dict[str, Any]]], root: Path) -> int:
+    written = 0
+    for (day, hour), rows in buffers.items():
+        folder = root / f"event_date={day}" / f"event_hour={hour}"
+        folder.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows), folder / f"part-{uuid.uuid4().hex}.parquet")
+        written += 1
+    buffers.clear()
+    return written
+
+
+def bronze_job(settings: Settings, records: int, log_path: Path) -> DrainResult:
+    """This suite's bronze job, available-now, from an empty checkpoint."""
+    command = spark_submit_command(settings, job_args=["--trigger", "available-now"])
+    environment = {**os.environ, **spark_environment(settings)}
+    launched = time.monotonic()
+    first_start: float | None = None
+    with (
+        log_path.open("w", encoding="utf-8") as log,
+        subprocess.Popen(
+            command,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as process,
+    ):
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.write(line)
+            # The queries start once the JVM, the session and the sources are up.
+            if first_start is None and line.startswith("[ingest]") and ": started" in line:
+                first_start = time.monotonic()
+        code = process.wait()
+    finished = time.monotonic()
+    if code != 0:
+        raise RuntimeError(f"the bronze job failed with exit code {code}; see {log_path}")
+    start_up = (first_start or launched) - launched
+    return DrainResult(
+        "this suite's bronze job (available-now)",
+        records,
+        finished - (first_start or launched),
+        wall_seconds=finished - launched,
+        note=f"parse + validate + quarantine + Delta commit; start-up {start_up:.1f}s excluded",
+    )

@@ -1,0 +1,146 @@
+"""Freshness: how long after it is produced an event is readable in bronze.
+
+The continuous job runs while events are produced at a steady rate. An event is readable
+when the Delta commit that adds its file is in the log, so each row's delay is the commit
+file's modification time minus the row's Kafka timestamp (the producer's send time).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from confluent_kafka import Producer
+
+from lakehouse.config import Settings
+from lakehouse.pipeline import configured_catalog
+from lakehouse.reliability.harness import JobProcess, delta_versions, wait_for
+from lakehouse.simulator import generate_events, producer_config
+from lakehouse.tables import lake_connection
+
+
+@dataclass(frozen=True)
+class FreshnessResult:
+    """Delay percentiles in seconds over every event produced in the steady window."""
+
+    rate: int
+    seconds: int
+    events: int
+    p50: float
+    p95: float
+    maximum: float
+    achieved_rate: float
+
+
+def produce_steadily(settings: Settings, rate: int, seconds: int, seed: int) -> tuple[int, float]:
+    """Send `rate` events per second for `seconds`; the payloads are generated beforehand so
+    the pacing measures Kafka and the job, not the simulator. Returns (sent, events/s)."""
+    total = rate * seconds
+    catalog = configured_catalog(settings)
+    events = generate_events(catalog, count=total, seed=seed, end=datetime.now(UTC), window_hours=1)
+    topics = settings.event_topics
+    payloads = [(event.topic(topics), event.key, event.to_json()) for event in events]
+    producer = Producer({**producer_config(settings.kafka_bootstrap), "linger.ms": 5})
+    started = time.monotonic()
+    for number, (topic, key, value) in enumerate(payloads, start=1):
+        while True:
+            try:
+                producer.produce(topic, value=value, key=key)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        if number % 200 == 0:
+            producer.poll(0)
+            ahead = number / rate - (time.monotonic() - started)
+            if ahead > 0:
+                time.sleep(ahead)
+    elapsed = time.monotonic() - started
+    if producer.flush(60) != 0:
+        raise RuntimeError("the freshness producer could not deliver every event")
+    return total, total / elapsed
+
+
+def measure_freshness(
+    settings: Settings, rate: int, seconds: int, seed: int, log_path: Path
+) -> FreshnessResult:
+    """Run the continuous job, wait until it is up, produce steadily, then read the delays."""
+    job = JobProcess(settings, "continuous", log_path)
+    job.start()
+    try:
+        if not wait_for(lambda: "started" in _text(log_path), 300, every=0.5):
+            raise RuntimeError(f"the continuous job did not start; see {log_path}")
+        sent, achieved = produce_steadily(settings, rate, seconds, seed)
+        location = settings.bronze_events_location
+
+        def all_readable() -> bool:
+            return bool(delta_versions(location)) and _bronze_rows(settings) >= sent
+
+        if not wait_for(all_readable, 120, every=1):
+            raise RuntimeError("not every produced event reached bronze within 120 s")
+    finally:
+        job.stop()
+    delays = row_delays(settings)
+    ordered = sorted(delays)
+    return FreshnessResult(
+        rate=rate,
+        seconds=seconds,
+        events=len(ordered),
+        p50=statistics.median(ordered),
+        p95=ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+        maximum=ordered[-1],
+        achieved_rate=achieved,
+    )
+
+
+def _text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _bronze_rows(settings: Settings) -> int:
+    with lake_connection(settings) as connection:
+        row = connection.execute(
+            "select count(*) from delta_scan(?)", [settings.bronze_events_location]
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def commit_times(location: str) -> dict[str, float]:
+    """Each file the stream wrote to a local Delta table -> when its commit became visible
+    (epoch seconds). Files written by compaction are left out: their rows were already
+    readable from the stream's own files."""
+    log = Path(location) / "_delta_log"
+    visible_at = {}
+    for version in delta_versions(location):
+        commit = log / f"{version:020d}.json"
+        actions = [json.loads(line) for line in commit.read_text().splitlines()]
+        operations = [a["commitInfo"].get("operation") for a in actions if "commitInfo" in a]
+        if operations != ["STREAMING UPDATE"]:
+            continue
+        moment = commit.stat().st_mtime
+        visible_at.update({a["add"]["path"]: moment for a in actions if "add" in a})
+    return visible_at
+
+
+def row_delays(settings: Settings) -> list[float]:
+    """Seconds from each bronze row's Kafka timestamp to its commit's visibility."""
+    location = settings.bronze_events_location
+    visible_at = commit_times(location)
+    with lake_connection(settings) as connection:
+        rows = connection.execute(
+            """
+            select filename, epoch_ms(kafka_timestamp) / 1000.0
+            from read_parquet(? || '/**/*.parquet', filename = true, hive_partitioning = false)
+            """,
+            [location],
+        ).fetchall()
+    prefix = location.rstrip("/") + "/"
+    delays = []
+    for filename, produced_at in rows:
+        relative = str(filename).removeprefix(prefix)
+        if relative in visible_at:
+            delays.append(visible_at[relative] - float(produced_at))
+    return delays

@@ -1,0 +1,115 @@
+"""Append synthetic bronze rows (the bronze table's contract) for the dbt benchmark.
+
+Ten million events through Kafka would measure Kafka and the ingest job again; the dbt
+benchmark needs only a bronze table of that size whose ids join the reference data.
+Run with spark-submit (the bench does): make_bronze.py --env local --first-id N --rows M
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from lakehouse.config import load_settings
+from lakehouse.simulator import DEFAULT_TOPICS, DEVICES
+from transformations.bronze import BRONZE_PARTITION_COLUMNS, BRONZE_SCHEMA
+
+# Events spread over the week before a fixed moment, so every run builds the same dates.
+LATEST_EVENT_AT = "2026-11-01 00:00:00"
+WINDOW_SECONDS = 7 * 24 * 3600
+
+
+def indexed(spark: SparkSession, path: Path, columns: list[str]) -> tuple[DataFrame, int]:
+    """A reference table with a dense 0-based index to join generated rows on."""
+    rows = spark.read.parquet(str(path)).select(*columns).orderBy(columns[0]).collect()
+    frame = spark.createDataFrame(
+        [(index, *row) for index, row in enumerate(rows)], ["index", *columns]
+    )
+    return F.broadcast(frame), len(rows)
+
+
+def synthetic_bronze(spark: SparkSession, reference: Path, first_id: int, rows: int) -> DataFrame:
+    """`rows` bronze rows with ids from `first_id`, joined to real users and tracks."""
+    users, user_count = indexed(spark, reference / "users.parquet", ["user_id", "country"])
+    tracks, track_count = indexed(
+        spark, reference / "tracks.parquet", ["track_id", "artist_id", "duration_ms"]
+    )
+    mixer = F.xxhash64("id")
+    event_types = F.array(*(F.lit(kind) for kind in ("play", "play", "play", "skip", "like")))
+    topics = F.create_map(*(F.lit(part) for pair in DEFAULT_TOPICS.items() for part in pair))
+    devices = F.array(*(F.lit(device) for device in DEVICES))
+    generated = (
+        spark.range(first_id, first_id + rows)
+        .withColumn("user_index", F.pmod(mixer, F.lit(user_count)))
+        .withColumn("track_index", F.pmod(F.xxhash64("id", F.lit(1)), F.lit(track_count)))
+        .withColumn("event_type", event_types[F.pmod(mixer, F.lit(5)).cast("int")])
+        .withColumn(
+            "event_at",
+            F.to_timestamp(F.lit(LATEST_EVENT_AT))
+            - F.make_interval(secs=F.pmod(F.xxhash64("id", F.lit(2)), F.lit(WINDOW_SECONDS))),
+        )
+    )
+    joined = generated.join(users, generated["user_index"] == users["index"], how="inner").join(
+        tracks.alias("t"), generated["track_index"] == F.col("t.index"), how="inner"
+    )
+    played_share = F.pmod(F.xxhash64("id", F.lit(3)), F.lit(100)) / 100
+    ms_played = F.when(F.col("event_type") == "like", F.lit(None)).otherwise(
+        (F.col("duration_ms") * played_share).cast("long")
+    )
+    events = joined.select(
+        F.format_string("bench-%012d", "id").alias("event_id"),
+        "event_type",
+        "event_at",
+        "user_id",
+        "track_id",
+        "artist_id",
+        F.format_string("session-%08d", (F.col("id") / 12).cast("long")).alias("session_id"),
+        devices[F.pmod(F.xxhash64("id", F.lit(4)), F.lit(len(DEVICES))).cast("int")].alias(
+            "device"
+        ),
+        "country",
+        F.col("duration_ms").alias("track_duration_ms"),
+        ms_played.alias("ms_played"),
+        F.lit(1).alias("schema_version"),
+        F.col("id"),
+    )
+    return events.select(
+        *(F.col(name) for name in events.columns if name != "id"),
+        F.to_json(F.struct(*(name for name in events.columns if name != "id"))).alias("raw_value"),
+        F.col("user_id").alias("kafka_key"),
+        topics[F.col("event_type")].alias("kafka_topic"),
+        F.pmod(F.col("id"), F.lit(3)).cast("int").alias("kafka_partition"),
+        F.col("id").alias("kafka_offset"),
+        F.col("event_at").alias("kafka_timestamp"),
+        F.current_timestamp().alias("ingested_at"),
+        F.to_date("event_at").alias("event_date"),
+        F.hour("event_at").alias("event_hour"),
+    ).select(*(F.col(field.name).cast(field.dataType) for field in BRONZE_SCHEMA))
+
+
+def main() -> None:
+    """Append the rows to the configured bronze table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--env", default=None)
+    parser.add_argument("--first-id", type=int, required=True)
+    parser.add_argument("--rows", type=int, required=True)
+    arguments = parser.parse_args()
+    settings = load_settings(arguments.env)
+    spark = SparkSession.builder.getOrCreate()
+    frame = synthetic_bronze(
+        spark, Path(settings.reference_location), arguments.first_id, arguments.rows
+    )
+    (
+        frame.write.format("delta")
+        .mode("append")
+        .partitionBy(*BRONZE_PARTITION_COLUMNS)
+        .save(settings.bronze_events_location)
+    )
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""A benchmark run as JSON, a markdown page and a PNG chart, with every ratio spelled out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on servers or in CI
+import matplotlib.pyplot as plt
+
+from bench.scales import (
+    TARGET_BRONZE_EVENTS_PER_SECOND,
+    TARGET_BRONZE_OVER_PYTHON,
+    TARGET_FRESHNESS_P95_SECONDS,
+    TARGET_INCREMENTAL_SHARE,
+)
+
+CEILING, PYTHON, BRONZE = 0, 1, 2
+
+
+def ratios(results: dict[str, Any]) -> dict[str, float]:
+    """The comparisons the issue asks for, from one run's results."""
+    measures = results["drain"]["measures"]
+    bronze = measures[BRONZE]["events_per_second"]
+    return {
+        "bronze_over_python": bronze / max(measures[PYTHON]["events_per_second"], 1),
+        "bronze_over_ceiling": bronze / max(measures[CEILING]["events_per_second"], 1),
+        "python_over_ceiling": measures[PYTHON]["events_per_second"]
+        / max(measures[CEILING]["events_per_second"], 1),
+        "incremental_over_full": results["dbt"]["incremental_share"],
+    }
+
+
+def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    """(target, required, measured, met) for each of the issue's targets."""
+    bronze = results["drain"]["measures"][BRONZE]["events_per_second"]
+    found = ratios(results)
+    p95 = results["freshness"]["p95"]
+    share = results["dbt"]["incremental_share"]
+    return [
+        ("bronze ingest", f">= {TARGET_BRONZE_EVENTS_PER_SECOND:,} events/s", f"{bronze:,.0f}",
+         bronze >= TARGET_BRONZE_EVENTS_PER_SECOND),
+        ("bronze vs Python baseline", f">= {TARGET_BRONZE_OVER_PYTHON}x",
+         f"{found['bronze_over_python']:.2f}x",
+         found["bronze_over_python"] >= TARGET_BRONZE_OVER_PYTHON),
+        ("freshness p95", f"<= {TARGET_FRESHNESS_P95_SECONDS:.0f} s", f"{p95:.2f} s",
+         p95 <= TARGET_FRESHNESS_P95_SECONDS),
+        ("dbt incremental / full", f"<= {TARGET_INCREMENTAL_SHARE:.0%}", f"{share:.1%}",
+         share <= TARGET_INCREMENTAL_SHARE),
+    ]  # fmt: skip
+
+
+def markdown(results: dict[str, Any], command: str) -> str:
+    """The run as a markdown page (docs/PERFORMANCE.md)."""
+    machine = results["machine"]
+    drain = results["drain"]
+    fresh = results["freshness"]
+    dbt = results["dbt"]
+    lines = [
+        "# Performance",
+        "",
+        f"Run `{command}` to measure again (this page, `docs/performance.json` and "
+        "`docs/performance.png` are rewritten). Every figure below comes from one run on one "
+        "machine; compare the ratios, which are measured side by side in the same run.",
+        "",
+        f"Run {results['started_at']}, scale `{results['scale']['name']}`, "
+        f"{results['seconds']:.0f} s in all. Machine: {machine['cores']} cores, "
+        f"{machine['memory_gib']} GiB, {machine['platform']}, Python {machine['python']}.",
+        "",
+        "## Targets",
+        "",
+        "| target | required | measured | met |",
+        "| --- | --- | --- | --- |",
+        *(
+            f"| {name} | {required} | {measured} | {'yes' if met else '**no**'} |"
+            for name, required, measured, met in targets(results)
+        ),
+        "",
+        f"## Drain: {drain['produced']:,} events pre-produced to Kafka",
+        "",
+        f"Produced by the simulator at {drain['producer_events_per_second']:,} events/s. "
+        f"Afterwards bronze holds {drain['bronze_rows']:,} rows and quarantine "
+        f"{drain['quarantine_rows']:,}; lost {drain['lost']}, duplicated {drain['duplicated']}.",
+        "",
+        "| reader | events | seconds | events/s | wall seconds | what it does |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| {m['name']} | {m['records']:,} | {m['seconds']:.1f} | "
+            f"{m['events_per_second']:,} | "
+            f"{'' if m['wall_seconds'] is None else format(m['wall_seconds'], '.1f')} | "
+            f"{m['note']} |"
+            for m in drain["measures"]
+        ),
+        "",
+        "| ratio | value |",
+        "| --- | --- |",
+        *(f"| {name.replace('_', ' ')} | {value:.2f} |" for name, value in ratios(results).items()),
+        "",
+        "## Freshness",
+        "",
+        f"{fresh['rate']:,} events/s for {fresh['seconds']} s (achieved "
+        f"{fresh['achieved_rate']:,.0f}/s), continuous trigger every "
+        f"{fresh['trigger_interval']}; delay from the producer's send time (Kafka timestamp) "
+        "to the Delta commit that makes the row readable:",
+        "",
+        "| events | p50 | p95 | max |",
+        "| --- | --- | --- | --- |",
+        f"| {fresh['events']:,} | {fresh['p50']:.2f} s | {fresh['p95']:.2f} s | "
+        f"{fresh['maximum']:.2f} s |",
+        "",
+        f"## dbt on DuckDB: {dbt['events']:,} events, then {dbt['new_events']:,} more",
+        "",
+        f"Silver ends with {dbt['silver_rows']:,} rows. Full build (`dbt run --full-refresh`) "
+        f"{dbt['full']['seconds']:.1f} s; incremental run (`dbt run`) "
+        f"{dbt['incremental']['seconds']:.1f} s = {dbt['incremental_share']:.1%} of the full.",
+        "",
+        "| model | full (s) | incremental (s) |",
+        "| --- | --- | --- |",
+        *(
+            f"| {model} | {seconds:.2f} | {dbt['incremental']['models'].get(model, 0.0):.2f} |"
+            for model, seconds in sorted(dbt["full"]["models"].items())
+        ),
+        "",
+        "![benchmark chart](performance.png)",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def chart(results: dict[str, Any], path: Path) -> None:
+    """Throughput bars and the freshness percentiles, side by side."""
+    measures = results["drain"]["measures"]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    names = ["Kafka ceiling", "Python baseline", "bronze job"]
+    left.barh(names, [m["events_per_second"] for m in measures], color=["#999", "#c84", "#48c"])
+    left.axvline(TARGET_BRONZE_EVENTS_PER_SECOND, color="red", linestyle="--", label="target")
+    left.set_xlabel("events/s")
+    left.set_title(f"drain of {results['drain']['produced']:,} events")
+    left.legend()
+    fresh = results["freshness"]
+    right.bar(["p50", "p95", "max"], [fresh["p50"], fresh["p95"], fresh["maximum"]], color="#48c")
+    right.axhline(TARGET_FRESHNESS_P95_SECONDS, color="red", linestyle="--", label="p95 target")
+    right.set_ylabel("seconds")
+    right.set_title(f"freshness at {fresh['rate']:,} events/s")
+    right.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write_outputs(results: dict[str, Any], directory: Path, command: str) -> dict[str, Path]:
+    """performance.json, PERFORMANCE.md and performance.png in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": directory / "performance.json",
+        "markdown": directory / "PERFORMANCE.md",
+        "chart": directory / "performance.png",
+    }
+    paths["json"].write_text(json.dumps(results, indent=2) + "\n")
+    paths["markdown"].write_text(markdown(results, command))
+    chart(results, paths["chart"])
+    return paths

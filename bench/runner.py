@@ -1,0 +1,115 @@
+"""One benchmark run on the local stack: every measurement, in order, with its baselines."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from bench.dbt_cost import measure_dbt_cost
+from bench.drain import DrainResult, bronze_job, kafka_ceiling, python_baseline
+from bench.freshness import measure_freshness
+from bench.scales import Scale
+from lakehouse import pipeline
+from lakehouse.config import load_settings
+from lakehouse.reliability.harness import ledger
+from lakehouse.sandbox import sandbox_environment, sandbox_stack, use_environment
+from lakehouse.simulator import count_messages
+
+# The freshness run is the continuous job as a low-latency deployment would set it.
+FRESHNESS_TRIGGER_INTERVAL = "1 second"
+
+
+def machine() -> dict[str, Any]:
+    """Cores, memory and versions, so a reader can tell which machine a run is from."""
+    memory_bytes = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_bytes / 2**30, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def run_benchmarks(scale: Scale, workdir: Path, seed: int, console: Console) -> dict[str, Any]:
+    """Run every measurement at `scale` under `workdir`; the results as one JSON document."""
+    started = time.monotonic()
+    results: dict[str, Any] = {
+        "scale": asdict(scale),
+        "machine": machine(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seed": seed,
+    }
+    results["drain"] = _drain(scale, workdir / "drain", seed, console)
+    results["freshness"] = _freshness(scale, workdir / "freshness", seed, console)
+    results["dbt"] = _dbt(scale, workdir / "dbt", console)
+    results["seconds"] = round(time.monotonic() - started, 1)
+    return results
+
+
+def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, Any]:
+    console.rule(f"drain: {scale.drain_events:,} pre-produced events")
+    with sandbox_stack(root) as (settings, _):
+        report = pipeline.produce(
+            settings, events=scale.drain_events, rate=None, seed=seed, end=datetime.now(UTC)
+        )
+        produced = count_messages(settings.kafka_bootstrap, settings.kafka.topics.values())
+        console.print(f"produced {produced:,} events at {report.events_per_second:,.0f}/s")
+        measures: list[DrainResult] = []
+        console.print("Kafka ConsumerPerformance ...")
+        measures.append(kafka_ceiling(settings, produced))
+        console.print("Python consumer -> Parquet ...")
+        measures.append(python_baseline(settings, produced, root / "python-parquet"))
+        console.print("bronze job (available-now) ...")
+        measures.append(bronze_job(settings, produced, root / "bronze-job.log"))
+        counts = ledger(settings)
+        for measure in measures:
+            console.print(f"  {measure.name}: {measure.events_per_second:,.0f} events/s")
+        return {
+            "produced": produced,
+            "producer_events_per_second": round(report.events_per_second),
+            "measures": [
+                {**asdict(measure), "events_per_second": round(measure.events_per_second)}
+                for measure in measures
+            ],
+            "bronze_rows": counts.bronze,
+            "quarantine_rows": counts.quarantine,
+            "lost": counts.lost,
+            "duplicated": counts.duplicated,
+        }
+
+
+def _freshness(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, Any]:
+    console.rule(
+        f"freshness: {scale.freshness_rate:,} events/s for {scale.freshness_seconds}s, "
+        f"continuous trigger every {FRESHNESS_TRIGGER_INTERVAL}"
+    )
+    overrides = {"LAKEHOUSE__INGEST__TRIGGER_INTERVAL": FRESHNESS_TRIGGER_INTERVAL}
+    with sandbox_stack(root, overrides) as (settings, _):
+        result = measure_freshness(
+            settings, scale.freshness_rate, scale.freshness_seconds, seed, root / "job.log"
+        )
+    console.print(
+        f"  p50 {result.p50:.2f}s, p95 {result.p95:.2f}s, max {result.maximum:.2f}s "
+        f"over {result.events:,} events (sent at {result.achieved_rate:,.0f}/s)"
+    )
+    return {**asdict(result), "trigger_interval": FRESHNESS_TRIGGER_INTERVAL}
+
+
+def _dbt(scale: Scale, root: Path, console: Console) -> dict[str, Any]:
+    console.rule(f"dbt on DuckDB: {scale.dbt_events:,} events, then {scale.dbt_new_share:.0%} more")
+    root.mkdir(parents=True, exist_ok=True)
+    with use_environment(sandbox_environment(root)):
+        settings = load_settings()
+        result = measure_dbt_cost(settings, scale.dbt_events, scale.dbt_new_share, root)
+    console.print(
+        f"  full {result.full.seconds:.1f}s, incremental {result.incremental.seconds:.1f}s "
+        f"({result.incremental_share:.0%}); silver {result.silver_rows:,} rows"
+    )
+    return {**asdict(result), "incremental_share": round(result.incremental_share, 4)}
