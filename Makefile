@@ -20,7 +20,7 @@ pytest: setup
 
 test: lint pytest
 
-# The full fault drills; rewrites docs/RELIABILITY.md (about 20 minutes on 2 cores).
+# The full fault drills; rewrites docs/RELIABILITY.md (34 minutes on a busy 2-core machine).
 reliability: setup
 	$(VENV)/lakehouse reliability --scale full --output docs/RELIABILITY.md
 
