@@ -70,11 +70,19 @@ class ProgressPrinter(StreamingQueryListener):
 
     def onQueryProgress(self, event: QueryProgressEvent) -> None:  # noqa: N802
         progress = event.progress
+        # Where a batch spends its time: addBatch is read + parse + write, the rest is
+        # bookkeeping (offsets, planning, the write-ahead log and the commit log).
+        phases = progress.durationMs
         print(
             f"[ingest] {progress.name}: batch {progress.batchId}: "
             f"{progress.numInputRows} records, "
             f"{progress.processedRowsPerSecond:,.0f} records/s, "
-            f"{progress.batchDuration} ms",
+            f"{progress.batchDuration} ms "
+            f"(addBatch {phases.get('addBatch', 0)}, "
+            f"planning {phases.get('queryPlanning', 0)}, "
+            f"offsets {phases.get('latestOffset', 0)}, "
+            f"wal {phases.get('walCommit', 0)}, "
+            f"commit {phases.get('commitOffsets', 0)})",
             flush=True,
         )
 
