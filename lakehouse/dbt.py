@@ -22,6 +22,7 @@ DUCKDB_PATH_VARIABLE = "LAKEHOUSE_DUCKDB_PATH"
 DUCKDB_EXTENSION_DIR_VARIABLE = "LAKEHOUSE_DUCKDB_EXTENSION_DIR"
 # The profile's S3 secret option each variable fills (see object_store.duckdb_s3_options).
 S3_OPTION_VARIABLES = {
+    "chain": "LAKEHOUSE_S3_CHAIN",
     "region": "LAKEHOUSE_S3_REGION",
     "endpoint": "LAKEHOUSE_S3_ENDPOINT",
     "url_style": "LAKEHOUSE_S3_URL_STYLE",

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from lakehouse.config import S3Config
 
 S3_SCHEMES = ("s3a://", "s3://", "s3n://")
+CREDENTIAL_CHAIN = "env;config"
 
 
 def is_s3(location: str) -> bool:
@@ -47,6 +48,9 @@ def spark_s3a_conf(s3: S3Config) -> dict[str, str]:
 def duckdb_s3_options(s3: S3Config) -> dict[str, str]:
     """CREATE SECRET options (besides the provider) that point DuckDB at the configured store."""
     options = {
+        # Variables and ~/.aws only: probing for an instance role would stall every DuckDB
+        # connection on a laptop, and DuckDB reads the lake only where those two exist.
+        "chain": CREDENTIAL_CHAIN,
         "region": s3.region,
         "url_style": "path" if s3.path_style_access else "vhost",
         "use_ssl": str(_uses_tls(s3)).lower(),

@@ -47,12 +47,14 @@ def test_spark_s3a_conf_on_aws_names_only_the_region() -> None:
 
 def test_duckdb_options_take_host_and_port_from_the_endpoint() -> None:
     assert duckdb_s3_options(LOCAL_SERVER) == {
+        "chain": "env;config",
         "region": "eu-west-1",
         "url_style": "path",
         "use_ssl": "false",
         "endpoint": "minio:9000",
     }
     assert duckdb_s3_options(AWS) == {
+        "chain": "env;config",
         "region": "eu-central-1",
         "url_style": "vhost",
         "use_ssl": "true",
