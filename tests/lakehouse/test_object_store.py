@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from lakehouse import locks
 from lakehouse.config import PROJECT_ROOT, S3Config, load_settings
 from lakehouse.dbt import ensure_duckdb_extensions
 from lakehouse.object_store import (
@@ -95,3 +96,18 @@ def test_a_local_lake_adds_no_s3a_properties() -> None:
     settings = load_settings("local", PROJECT_ROOT / "conf", environ={})
 
     assert storage_conf(settings) == {}
+
+
+def test_single_writer_locks_for_s3_locations_stay_local(tmp_path: Path) -> None:
+    tables = ["s3a://lake-bucket/lake/bronze/listening_events", "s3a://lake-bucket/checkpoints/b"]
+
+    with locks.exclusive_all(tmp_path, tables, "first writer"):
+        with (
+            pytest.raises(locks.LockHeldError, match="first writer"),
+            locks.exclusive_all(tmp_path, tables, "second writer"),
+        ):
+            pass
+        lock_files = sorted(path.name for path in (tmp_path / "locks").iterdir())
+
+    assert len(lock_files) == 2
+    assert all(name.endswith(".lock") and "s3a" in name for name in lock_files)
