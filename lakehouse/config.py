@@ -64,6 +64,23 @@ class LakeConfig(_Section):
     checkpoint_root: str = Field(min_length=1)
 
 
+class S3Config(_Section):
+    """Where the S3 store is; credentials come from the AWS chain, never from settings."""
+
+    # None: AWS's regional endpoint. A URL (http://host:port) for MinIO, moto, S3Proxy.
+    endpoint: str | None = None
+    region: str = Field(min_length=1)
+    # Bucket in the path (http://host/bucket/key), as MinIO and local servers need.
+    path_style_access: bool
+
+    @field_validator("endpoint")
+    @classmethod
+    def _endpoint_is_url(cls, endpoint: str | None) -> str | None:
+        if endpoint is not None and not endpoint.startswith(("http://", "https://")):
+            raise ValueError("must be a URL starting with http:// or https:// (or null for AWS)")
+        return endpoint
+
+
 class IngestConfig(_Section):
     trigger: Literal["available-now", "continuous"]
     trigger_interval: str
@@ -108,6 +125,7 @@ class Settings(_Section):
     state_dir: str
     kafka: KafkaConfig
     lake: LakeConfig
+    s3: S3Config
     ingest: IngestConfig
     spark: SparkConfig
     simulator: SimulatorConfig

@@ -14,11 +14,20 @@ from pathlib import Path
 import duckdb
 from duckdb_extensions import import_extension
 
-# The extensions the duckdb profile loads (`extensions:` in dbt/profiles.yml).
-DUCKDB_EXTENSIONS = ("delta",)
+# The extensions the duckdb profile loads (`extensions:` in dbt/profiles.yml): delta for
+# delta_scan, httpfs to reach S3, aws for the credential-chain S3 secret.
+DUCKDB_EXTENSIONS = ("delta", "httpfs", "aws")
 
 DUCKDB_PATH_VARIABLE = "LAKEHOUSE_DUCKDB_PATH"
 DUCKDB_EXTENSION_DIR_VARIABLE = "LAKEHOUSE_DUCKDB_EXTENSION_DIR"
+# The profile's S3 secret option each variable fills (see object_store.duckdb_s3_options).
+S3_OPTION_VARIABLES = {
+    "chain": "LAKEHOUSE_S3_CHAIN",
+    "region": "LAKEHOUSE_S3_REGION",
+    "endpoint": "LAKEHOUSE_S3_ENDPOINT",
+    "url_style": "LAKEHOUSE_S3_URL_STYLE",
+    "use_ssl": "LAKEHOUSE_S3_USE_SSL",
+}
 
 
 class DbtCommandError(RuntimeError):
@@ -35,12 +44,17 @@ class DbtCommandError(RuntimeError):
         )
 
 
-def dbt_environment(duckdb_path: Path, extension_dir: Path) -> dict[str, str]:
+def dbt_environment(
+    duckdb_path: Path, extension_dir: Path, s3_options: dict[str, str] | None = None
+) -> dict[str, str]:
     """Return the environment variables that dbt/profiles.yml reads for the duckdb target."""
-    return {
+    environment = {
         DUCKDB_PATH_VARIABLE: str(duckdb_path.resolve()),
         DUCKDB_EXTENSION_DIR_VARIABLE: str(extension_dir.resolve()),
     }
+    for option, value in (s3_options or {}).items():
+        environment[S3_OPTION_VARIABLES[option]] = value
+    return environment
 
 
 def ensure_duckdb_extensions(extension_dir: Path) -> None:
@@ -64,6 +78,7 @@ def run_dbt(
     dbt_vars: dict[str, str],
     target: str = "duckdb",
     artifacts_dir: Path | None = None,
+    s3_options: dict[str, str] | None = None,
 ) -> None:
     """Run `dbt <command>` on the project and target, streaming dbt's output; raise on failure."""
     if target == "duckdb":
@@ -91,7 +106,7 @@ def run_dbt(
 
     # The dbt next to this interpreter, so the run uses this environment's adapters.
     executable = Path(sys.executable).parent / "dbt"
-    environment = {**os.environ, **dbt_environment(duckdb_path, extension_dir)}
+    environment = {**os.environ, **dbt_environment(duckdb_path, extension_dir, s3_options)}
     if not sys.stdout.isatty():
         # Colour codes are noise in CI logs and files.
         environment.setdefault("DBT_USE_COLORS", "false")

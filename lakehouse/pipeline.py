@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import subprocess
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from rich.table import Table
 from lakehouse.config import Settings
 from lakehouse.dbt import run_dbt
 from lakehouse.kafka_broker import KafkaBroker
+from lakehouse.object_store import duckdb_s3_options, duckdb_uri, is_s3, upload_directory
 from lakehouse.simulator import (
     Catalog,
     ProduceReport,
@@ -74,13 +76,24 @@ def configured_catalog(settings: Settings) -> Catalog:
     )
 
 
+def write_reference(settings: Settings, catalog: Catalog) -> None:
+    """Write the reference Parquet files to lake.reference_dir, local or on S3."""
+    location = settings.reference_location
+    if not is_s3(location):
+        write_reference_data(catalog, Path(location))
+        return
+    with tempfile.TemporaryDirectory(prefix="lakehouse-reference-") as staging:
+        write_reference_data(catalog, Path(staging))
+        upload_directory(Path(staging), location, settings.s3)
+
+
 def produce(
     settings: Settings, *, events: int, rate: float | None, seed: int | None, end: datetime
 ) -> ProduceReport:
     """Write the reference data, then simulate `events` listening events into Kafka."""
     simulator = settings.simulator
     catalog = configured_catalog(settings)
-    write_reference_data(catalog, Path(settings.reference_location))
+    write_reference(settings, catalog)
     ensure_topics(
         settings.kafka_bootstrap, settings.kafka.topics.values(), settings.kafka.partitions
     )
@@ -150,11 +163,12 @@ def transform(
         duckdb_path=database,
         extension_dir=settings.path(settings.warehouse.duckdb_extension_dir),
         dbt_vars={
-            "bronze_events_path": settings.bronze_events_location,
-            "reference_path": settings.reference_location,
+            "bronze_events_path": duckdb_uri(settings.bronze_events_location),
+            "reference_path": duckdb_uri(settings.reference_location),
         },
         target=settings.warehouse.target,
         artifacts_dir=artifacts_dir,
+        s3_options=duckdb_s3_options(settings.s3),
     )
 
 
@@ -200,7 +214,7 @@ def reconcile(settings: Settings) -> DemoResult:
     with lake_connection(settings) as connection:
         row = connection.execute(
             "select count(distinct event_id) from delta_scan(?)",
-            [settings.bronze_events_location],
+            [duckdb_uri(settings.bronze_events_location)],
         ).fetchone()
     distinct_ids = int(row[0]) if row else 0
     silver_name = SILVER_EVENTS_TABLE.split(".")[1]

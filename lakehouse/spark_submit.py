@@ -9,6 +9,7 @@ from pathlib import Path
 import pyspark
 
 from lakehouse.config import PROJECT_ROOT, Settings
+from lakehouse.object_store import is_s3, spark_s3a_conf
 
 BRONZE_JOB = PROJECT_ROOT / "jobs" / "bronze_ingest.py"
 SPARK_LOG_CONFIG = PROJECT_ROOT / "conf" / "spark-log4j2.properties"
@@ -48,6 +49,12 @@ def spark_environment(settings: Settings) -> dict[str, str]:
     return environment
 
 
+def storage_conf(settings: Settings) -> dict[str, str]:
+    """S3A properties when the lake or its checkpoints are on S3; nothing for a local lake."""
+    locations = (settings.lake_root, settings.location(settings.lake.checkpoint_root))
+    return spark_s3a_conf(settings.s3) if any(is_s3(place) for place in locations) else {}
+
+
 def spark_submit_command(
     settings: Settings, job: Path = BRONZE_JOB, job_args: list[str] | None = None
 ) -> list[str]:
@@ -57,6 +64,7 @@ def spark_submit_command(
         **DELTA_CONF,
         "spark.sql.shuffle.partitions": str(spark.shuffle_partitions),
         "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
+        **storage_conf(settings),
         **spark.conf,
     }
     command = [

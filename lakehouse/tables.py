@@ -12,6 +12,7 @@ import duckdb
 
 from lakehouse.config import Settings
 from lakehouse.dbt import ensure_duckdb_extensions
+from lakehouse.object_store import duckdb_s3_secret_sql, duckdb_uri, is_s3
 
 WAREHOUSE_LAYERS = ("silver", "gold")
 SILVER_EVENTS_TABLE = "silver.int_listening_events_deduplicated"
@@ -41,12 +42,21 @@ def lake_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         connection.execute("load delta")
         # Delta timestamps are UTC; DuckDB would otherwise show them in the machine's zone.
         connection.execute("set TimeZone = 'UTC'")
+        if is_s3(settings.lake_root):
+            connection.execute("load httpfs")
+            connection.execute("load aws")
+            connection.execute(duckdb_s3_secret_sql(settings.s3))
         yield connection
     finally:
         connection.close()
 
 
-def _is_delta_table(location: str) -> bool:
+def _is_delta_table(connection: duckdb.DuckDBPyConnection, location: str) -> bool:
+    if is_s3(location):
+        # S3 has no folders: the table exists once its first commit file does.
+        log_files = f"{duckdb_uri(location).rstrip('/')}/_delta_log/*.json"
+        found = connection.execute("select count(*) from glob(?)", [log_files]).fetchone()
+        return bool(found and found[0])
     if "://" in location:
         return True
     return (Path(location) / "_delta_log").is_dir()
@@ -54,9 +64,11 @@ def _is_delta_table(location: str) -> bool:
 
 def delta_row_count(connection: duckdb.DuckDBPyConnection, location: str) -> int | None:
     """Rows in a Delta table, or None when there is no table at the location yet."""
-    if not _is_delta_table(location):
+    if not _is_delta_table(connection, location):
         return None
-    row = connection.execute("select count(*) from delta_scan(?)", [location]).fetchone()
+    row = connection.execute(
+        "select count(*) from delta_scan(?)", [duckdb_uri(location)]
+    ).fetchone()
     return int(row[0]) if row else 0
 
 

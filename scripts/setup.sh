@@ -5,6 +5,7 @@
 #   3. resolves the JVM jars (Spark's Kafka source, Delta, hadoop-aws; the Kafka broker)
 #      from Maven Central into .lakehouse/jars, once per POM change;
 #   4. installs DuckDB's delta extension from its PyPI package into .lakehouse/warehouse.
+#   5. installs checkov (Terraform checks) in its own environment, .lakehouse/checkov.
 # Nothing is downloaded when the pipeline runs.
 set -euo pipefail
 
@@ -79,5 +80,13 @@ from lakehouse.dbt import ensure_duckdb_extensions
 settings = load_settings()
 ensure_duckdb_extensions(settings.path(settings.warehouse.duckdb_extension_dir))
 PY
+
+# 5. Terraform checks (issue 6): checkov in its own environment ----------------------------
+# checkov pins dependencies that clash with dbt's and pyspark's, so it gets its own small
+# uv project (infra/terraform/checks) and venv (.lakehouse/checkov); tests/infra calls it.
+CHECKOV_ENV="$STATE/checkov"
+(cd "$ROOT/infra/terraform/checks" && UV_PROJECT_ENVIRONMENT="$CHECKOV_ENV" \
+  "$UV" sync --frozen --quiet --python "$PYTHON") \
+  || die "could not install checkov from infra/terraform/checks/uv.lock into .lakehouse/checkov."
 
 say "ready: $("$ROOT/.venv/bin/lakehouse" --help >/dev/null && echo 'lakehouse CLI installed in .venv/bin')"

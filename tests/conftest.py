@@ -11,6 +11,7 @@ from pyspark.sql import SparkSession
 from lakehouse.config import PROJECT_ROOT, Settings, load_settings
 from lakehouse.kafka_broker import KafkaBroker
 from lakehouse.sandbox import free_port, sandbox_environment
+from tests.s3_server import S3Server
 
 SPARK_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "spark"
 KAFKA_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "kafka"
@@ -53,6 +54,15 @@ def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBrok
     broker.start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A real S3-compatible server (moto) on a free port, for the whole test run."""
+    server = S3Server(tmp_path_factory.mktemp("s3-server") / "moto.log")
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
