@@ -25,10 +25,13 @@ from lakehouse.tables import lake_connection
 
 @dataclass(frozen=True)
 class FreshnessResult:
-    """Delay percentiles in seconds over every event produced in the steady window."""
+    """Delay percentiles in seconds over the events readable in bronze (all of them when
+    `caught_up`)."""
 
     rate: int
     seconds: int
+    sent: int
+    caught_up: bool
     events: int
     p50: float
     p95: float
@@ -79,15 +82,20 @@ def measure_freshness(
         def all_readable() -> bool:
             return bool(delta_versions(location)) and _bronze_rows(settings) >= sent
 
-        if not wait_for(all_readable, 120, every=1):
-            raise RuntimeError("not every produced event reached bronze within 120 s")
+        # A job slower than the rate falls behind; it gets ten times the produce window to
+        # catch up, and events still unreadable then are reported, not waited for.
+        caught_up = wait_for(all_readable, max(120, 10 * seconds), every=1)
     finally:
         job.stop()
     delays = row_delays(settings)
     ordered = sorted(delays)
+    if not ordered:
+        raise RuntimeError(f"no produced event reached bronze; see {log_path}")
     return FreshnessResult(
         rate=rate,
         seconds=seconds,
+        sent=sent,
+        caught_up=caught_up,
         events=len(ordered),
         p50=statistics.median(ordered),
         p95=ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],

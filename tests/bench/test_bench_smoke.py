@@ -33,7 +33,8 @@ def test_smoke_run_measures_everything_and_reports_it(tmp_path: Path) -> None:
     assert bronze["wall_seconds"] > bronze["seconds"] > 0
 
     fresh = results["freshness"]
-    assert fresh["events"] == SMOKE.freshness_rate * SMOKE.freshness_seconds
+    assert fresh["sent"] == fresh["events"] == SMOKE.freshness_rate * SMOKE.freshness_seconds
+    assert fresh["caught_up"] is True
     assert 0 < fresh["p50"] <= fresh["p95"] <= fresh["maximum"] < 120
 
     dbt = results["dbt"]
