@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from lakehouse import pipeline
+from lakehouse import pipeline, warehouse_cli
 from lakehouse.check import CheckError, run_check
 from lakehouse.config import ConfigError, Settings, load_settings
 from lakehouse.dbt import DbtCommandError
@@ -30,6 +30,7 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+app.add_typer(warehouse_cli.app, name="warehouse")
 
 KNOWN_ERRORS = (
     ConfigError,

@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehouse.config import Settings
-from lakehouse.dbt import run_dbt
 from lakehouse.kafka_broker import KafkaBroker
 from lakehouse.simulator import (
     Catalog,
@@ -26,6 +25,7 @@ from lakehouse.simulator import (
     produce_events,
     write_reference_data,
 )
+from lakehouse.simulator.profiles import profiles_as_of
 from lakehouse.spark_submit import spark_environment, spark_submit_command
 from lakehouse.tables import (
     SILVER_EVENTS_TABLE,
@@ -34,6 +34,7 @@ from lakehouse.tables import (
     lake_connection,
     query_warehouse,
 )
+from lakehouse.warehouse import run_project
 
 
 class PipelineError(Exception):
@@ -80,7 +81,9 @@ def produce(
     """Write the reference data, then simulate `events` listening events into Kafka."""
     simulator = settings.simulator
     catalog = configured_catalog(settings)
-    write_reference_data(catalog, Path(settings.reference_location))
+    # Profiles as of the run's end: each later run sees the changes made since (SCD2 input).
+    profiles = profiles_as_of(catalog.users, catalog.seed, end)
+    write_reference_data(catalog, Path(settings.reference_location), users=profiles)
     ensure_topics(
         settings.kafka_bootstrap, settings.kafka.topics.values(), settings.kafka.partitions
     )
@@ -136,19 +139,7 @@ def transform(settings: Settings, select: str | None = None, full_refresh: bool 
         command += ["--select", select]
     if full_refresh:
         command.append("--full-refresh")
-    database = settings.path(settings.warehouse.duckdb_path)
-    database.parent.mkdir(parents=True, exist_ok=True)
-    run_dbt(
-        command,
-        project_dir=settings.path(settings.warehouse.dbt_project_dir),
-        duckdb_path=database,
-        extension_dir=settings.path(settings.warehouse.duckdb_extension_dir),
-        dbt_vars={
-            "bronze_events_path": settings.bronze_events_location,
-            "reference_path": settings.reference_location,
-        },
-        target=settings.warehouse.target,
-    )
+    run_project(settings, command)
 
 
 def status(settings: Settings) -> dict[str, Any]:

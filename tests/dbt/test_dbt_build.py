@@ -91,13 +91,16 @@ REFERENCE_QUERIES = {
         select
             user_id, user_name, country, subscription_tier,
             cast(signup_date as date) as signup_date,
-            cast(birth_year as integer) as birth_year
+            cast(birth_year as integer) as birth_year,
+            cast(updated_at as timestamp) as updated_at
         from (values
-            ('u1', 'Ana', 'US', 'premium', '2023-01-10', 1990),
-            ('u2', 'Ben', 'GB', 'free', '2023-03-02', 1985),
-            ('u3', 'Chloe', 'DE', 'student', '2024-02-20', 2003),
-            ('u4', 'Dev', 'IN', 'family', '2024-04-01', 1979)
-        ) as users (user_id, user_name, country, subscription_tier, signup_date, birth_year)
+            ('u1', 'Ana', 'US', 'premium', '2023-01-10', 1990, '2024-01-01 00:00:00'),
+            ('u2', 'Ben', 'GB', 'free', '2023-03-02', 1985, '2024-01-01 00:00:00'),
+            ('u3', 'Chloe', 'DE', 'student', '2024-02-20', 2003, '2024-03-05 12:00:00'),
+            ('u4', 'Dev', 'IN', 'family', '2024-04-01', 1979, '2024-04-01 09:30:00')
+        ) as users (
+            user_id, user_name, country, subscription_tier, signup_date, birth_year, updated_at
+        )
     """,
     "artists": """
         select artist_id, artist_name, genre, country
