@@ -316,3 +316,35 @@ def test_build_fails_when_a_listen_is_longer_than_its_track(
         if result["status"] in {"fail", "error"}
     )
     assert failed == ["test.lakehouse.assert_ms_played_within_track_duration"]
+
+
+def test_docs_generate_documents_the_lineage_of_gold(
+    warehouse: Path, dbt_project_dir: Path, duckdb_extension_dir: Path
+) -> None:
+    root = warehouse.parent
+    run_dbt(
+        ["docs", "generate"],
+        project_dir=dbt_project_dir,
+        duckdb_path=warehouse,
+        extension_dir=duckdb_extension_dir,
+        dbt_vars={
+            "bronze_events_path": str(root / "lake" / "bronze" / "listening_events"),
+            "reference_path": str(root / "lake" / "reference"),
+        },
+        artifacts_dir=root / "docs",
+    )
+    target = root / "docs" / "target"
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+
+    assert (target / "index.html").is_file()
+    fact_columns = catalog["nodes"]["model.lakehouse.fct_listens"]["columns"]
+    assert {"event_id", "user_version_id", "track_id", "date_day"} <= set(fact_columns)
+    assert sorted(manifest["parent_map"]["model.lakehouse.fct_listens"]) == [
+        "model.lakehouse.dim_tracks",
+        "model.lakehouse.dim_users",
+        "model.lakehouse.int_listening_events_deduplicated",
+    ]
+    assert manifest["parent_map"]["model.lakehouse.dim_users"] == [
+        "snapshot.lakehouse.users_snapshot"
+    ]
