@@ -74,14 +74,16 @@ def play(
     return bronze_event(event_id, "play", event_at, user_id, track_id, **columns)
 
 
-def write_bronze_events(spark: SparkSession, rows: list[dict[str, Any]], path: Path) -> None:
-    """Write bronze rows as a Delta table partitioned like the ingest job's."""
+def write_bronze_events(
+    spark: SparkSession, rows: list[dict[str, Any]], path: Path, mode: str = "overwrite"
+) -> None:
+    """Write bronze rows as a Delta table partitioned like the ingest job's (or append them)."""
     ordered_rows = [tuple(row[name] for name in BRONZE_SCHEMA.fieldNames()) for row in rows]
     (
         spark.createDataFrame(ordered_rows, BRONZE_SCHEMA)
         .write.format("delta")
         .partitionBy("event_date", "event_hour")
-        .mode("overwrite")
+        .mode(mode)
         .save(str(path))
     )
 
@@ -170,6 +172,14 @@ BRONZE_EVENTS = [
 # fmt: on
 
 
+def lake_vars(lake: Path) -> dict[str, str]:
+    """The dbt vars of a lake folder holding bronze/listening_events and reference/."""
+    return {
+        "bronze_events_path": str(lake / "bronze" / "listening_events"),
+        "reference_path": str(lake / "reference"),
+    }
+
+
 def query(duckdb_path: Path, sql: str) -> list[tuple[Any, ...]]:
     """Rows of a query on the warehouse, opened read-only."""
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
@@ -198,10 +208,7 @@ def warehouse(
             project_dir=dbt_project_dir,
             duckdb_path=duckdb_path,
             extension_dir=duckdb_extension_dir,
-            dbt_vars={
-                "bronze_events_path": str(root / "lake" / "bronze" / "listening_events"),
-                "reference_path": str(root / "lake" / "reference"),
-            },
+            dbt_vars=lake_vars(root / "lake"),
             artifacts_dir=root / "dbt",
         )
     return duckdb_path
@@ -327,10 +334,7 @@ def test_docs_generate_documents_the_lineage_of_gold(
         project_dir=dbt_project_dir,
         duckdb_path=warehouse,
         extension_dir=duckdb_extension_dir,
-        dbt_vars={
-            "bronze_events_path": str(root / "lake" / "bronze" / "listening_events"),
-            "reference_path": str(root / "lake" / "reference"),
-        },
+        dbt_vars=lake_vars(root / "lake"),
         artifacts_dir=root / "docs",
     )
     target = root / "docs" / "target"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pytest
@@ -21,7 +20,6 @@ from tests.dbt.test_dbt_build import (
     write_bronze_events,
     write_reference_data,
 )
-from transformations.bronze import BRONZE_SCHEMA
 
 # Models, then the snapshot; tests are covered by test_dbt_build and would only slow this.
 BUILD_WITHOUT_TESTS = ["build", "--exclude", "resource_type:test", "resource_type:unit_test"]
@@ -47,18 +45,6 @@ UPGRADED_USERS = REFERENCE_QUERIES["users"].replace(
     "('u1', 'Ana', 'US', 'premium', '2023-01-10', 1990, '2024-01-01 00:00:00')",
     "('u1', 'Ana', 'US', 'family', '2023-01-10', 1990, '2024-05-02 08:00:00')",
 )
-
-
-def append_bronze_events(spark: SparkSession, rows: list[dict[str, Any]], path: Path) -> None:
-    """Append rows to the bronze Delta table, as a later ingest run does."""
-    ordered_rows = [tuple(row[name] for name in BRONZE_SCHEMA.fieldNames()) for row in rows]
-    (
-        spark.createDataFrame(ordered_rows, BRONZE_SCHEMA)
-        .write.format("delta")
-        .partitionBy("event_date", "event_hour")
-        .mode("append")
-        .save(str(path))
-    )
 
 
 def build(
@@ -131,7 +117,7 @@ def runs(
     after_rerun = root / "after-rerun.duckdb"
     after_rerun.write_bytes(incremental.read_bytes())
 
-    append_bronze_events(spark, SECOND_BATCH, root / "bronze")
+    write_bronze_events(spark, SECOND_BATCH, root / "bronze", mode="append")
     second_reference = root / "reference-2"
     second_reference.mkdir()
     with duckdb.connect() as connection:
