@@ -39,6 +39,7 @@ def dbt_vars(settings: Settings) -> dict[str, str]:
             "bronze_read": snowflake.bronze_read,
             # Relative to the stage and the external volume, which both sit on the lake root.
             "bronze_events_table": settings.lake.bronze_events_table.strip("/"),
+            "reference_dir": settings.lake.reference_dir.strip("/"),
         }
     return variables
 

@@ -73,15 +73,17 @@ def fill_emulator(port: int, settings: Settings) -> None:
     try:
         cursor = connection.cursor()
         cursor.execute(f"create database if not exists {database}")
-        for schema in (snowflake.schemas.bronze, "reference"):
-            cursor.execute(f"create schema if not exists {database}.{schema}")
+        cursor.execute(f"create schema if not exists {database}.{snowflake.schemas.bronze}")
         columns = [(name, BRONZE_TYPES.get(name, "varchar")) for name in BRONZE_COLUMNS]
         rows = [tuple(event[name] for name in BRONZE_COLUMNS) for event in BRONZE_EVENTS]
         create_table(connection, bronze_table, columns, rows)
         for name in REFERENCE_QUERIES:
             reference_columns, reference_data = reference_rows(name)
             create_table(
-                connection, f"{database}.reference.{name}", reference_columns, reference_data
+                connection,
+                f"{database}.{snowflake.schemas.bronze}.reference_{name}",
+                reference_columns,
+                reference_data,
             )
     finally:
         connection.close()
@@ -240,8 +242,10 @@ def bronze_statements(
 def test_external_table_takes_partitions_from_the_file_path(
     emulator_port: int, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    (create,) = bronze_statements("create_bronze", "external_table", emulator_port, tmp_path, capfd)
-    (refresh,) = bronze_statements(
+    create, *reference_creates = bronze_statements(
+        "create_bronze", "external_table", emulator_port, tmp_path, capfd
+    )
+    refresh, *reference_refreshes = bronze_statements(
         "refresh_bronze", "external_table", emulator_port, tmp_path, capfd
     )
 
@@ -263,13 +267,34 @@ def test_external_table_takes_partitions_from_the_file_path(
         "pattern = '.*[.]parquet' file_format = (type = parquet) auto_refresh = false"
     )
     assert refresh == "alter external table LAKEHOUSE.BRONZE.LISTENING_EVENTS_EXTERNAL refresh"
+    assert reference_creates[0] == (
+        "create or replace external table LAKEHOUSE.BRONZE.reference_users ( "
+        "user_id varchar as (value:user_id::varchar), "
+        "user_name varchar as (value:user_name::varchar), "
+        "country varchar as (value:country::varchar), "
+        "subscription_tier varchar as (value:subscription_tier::varchar), "
+        "signup_date date as (value:signup_date::date), "
+        "birth_year integer as (value:birth_year::integer), "
+        "updated_at timestamp_ntz as (value:updated_at::timestamp_ntz) ) "
+        "location = @LAKEHOUSE.BRONZE.LAKE_STAGE/reference/ "
+        "pattern = '.*/users[.]parquet' file_format = (type = parquet) auto_refresh = false"
+    )
+    assert [statement.split(" (")[0] for statement in reference_creates[1:]] == [
+        "create or replace external table LAKEHOUSE.BRONZE.reference_tracks",
+        "create or replace external table LAKEHOUSE.BRONZE.reference_artists",
+    ]
+    assert reference_refreshes == [
+        f"alter external table LAKEHOUSE.BRONZE.reference_{name} refresh"
+        for name in ("users", "tracks", "artists")
+    ]
 
 
 def test_iceberg_table_reads_the_delta_log_through_the_catalog_integration(
     emulator_port: int, tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    (create,) = bronze_statements("create_bronze", "iceberg", emulator_port, tmp_path, capfd)
-    (refresh,) = bronze_statements("refresh_bronze", "iceberg", emulator_port, tmp_path, capfd)
+    # The reference files are external tables whichever way bronze is read.
+    create, *_ = bronze_statements("create_bronze", "iceberg", emulator_port, tmp_path, capfd)
+    refresh, *_ = bronze_statements("refresh_bronze", "iceberg", emulator_port, tmp_path, capfd)
 
     assert create == (
         "create or replace iceberg table LAKEHOUSE.BRONZE.LISTENING_EVENTS_ICEBERG "

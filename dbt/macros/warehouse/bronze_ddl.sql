@@ -34,6 +34,47 @@
     ]) }}
 {% endmacro %}
 
+{#
+    The reference Parquet files the simulator writes under <lake>/reference/ (columns as in
+    lakehouse.simulator.REFERENCE_COLUMNS); each becomes an external table REFERENCE_<NAME>.
+#}
+{% macro reference_file_columns() %}
+    {{ return({
+        'users': [
+            ('user_id', 'varchar'), ('user_name', 'varchar'), ('country', 'varchar'),
+            ('subscription_tier', 'varchar'), ('signup_date', 'date'),
+            ('birth_year', 'integer'), ('updated_at', 'timestamp_ntz'),
+        ],
+        'tracks': [
+            ('track_id', 'varchar'), ('track_title', 'varchar'), ('artist_id', 'varchar'),
+            ('album_title', 'varchar'), ('genre', 'varchar'), ('duration_ms', 'bigint'),
+            ('release_year', 'integer'), ('is_explicit', 'boolean'),
+        ],
+        'artists': [
+            ('artist_id', 'varchar'), ('artist_name', 'varchar'), ('genre', 'varchar'),
+            ('country', 'varchar'),
+        ],
+    }) }}
+{% endmacro %}
+
+{% macro reference_table_name(name) -%}
+    {{ var('snowflake_database') }}.{{ var('snowflake_bronze_schema') }}.reference_{{ name }}
+{%- endmacro %}
+
+{# The simulator replaces each file whole, so a refresh picks up the new version. #}
+{% macro reference_external_table_ddl(name) -%}
+    create or replace external table {{ reference_table_name(name) }} (
+    {%- for column, data_type in reference_file_columns()[name] %}
+        {{ column }} {{ data_type }} as (value:{{ column }}::{{ data_type }})
+        {%- if not loop.last %},{% endif %}
+    {%- endfor %}
+)
+location = @{{ var('snowflake_stage') }}/{{ var('reference_dir') }}/
+pattern = '.*/{{ name }}[.]parquet'
+file_format = (type = parquet)
+auto_refresh = {{ var('snowflake_auto_refresh') | string | lower }}
+{%- endmacro %}
+
 {# The value of a Hive-style `name=value/` folder in a staged file's path. #}
 {% macro path_partition_value(name) -%}
     split_part(split_part(metadata$filename, '{{ name }}=', 2), '/', 1)
@@ -97,8 +138,15 @@ auto_refresh = {{ var('snowflake_auto_refresh') | string | lower }}
     {# No refresh needed here: an external table lists its files when created
        (REFRESH_ON_CREATE), an Iceberg table reads the Delta log's latest version. #}
     {% do run_warehouse_statement(bronze_create_sql(), dry_run) %}
+    {% for name in reference_file_columns() %}
+        {% do run_warehouse_statement(reference_external_table_ddl(name), dry_run) %}
+    {% endfor %}
 {% endmacro %}
 
 {% macro refresh_bronze(dry_run=false) %}
     {% do run_warehouse_statement(bronze_refresh_sql(), dry_run) %}
+    {% for name in reference_file_columns() %}
+        {% do run_warehouse_statement(
+            'alter external table ' ~ reference_table_name(name) ~ ' refresh', dry_run) %}
+    {% endfor %}
 {% endmacro %}
