@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from lakehouse import pipeline, warehouse_cli
+from lakehouse import pipeline
 from lakehouse.check import CheckError, run_check
 from lakehouse.config import ConfigError, Settings, load_settings
 from lakehouse.dbt import DbtCommandError
@@ -21,6 +21,7 @@ from lakehouse.reliability import report, scenarios
 from lakehouse.replay import replay_quarantine
 from lakehouse.simulator import SimulatorKafkaError
 from lakehouse.spark_submit import SparkSubmitError, printable, spark_submit_command
+from lakehouse.warehouse_cli import app as warehouse_app
 
 app = typer.Typer(
     help="Kafka -> Spark Structured Streaming -> Delta bronze -> dbt silver/gold, locally "
@@ -30,7 +31,7 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
-app.add_typer(warehouse_cli.app, name="warehouse")
+app.add_typer(warehouse_app, name="warehouse")
 
 KNOWN_ERRORS = (
     ConfigError,
