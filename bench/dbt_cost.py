@@ -7,11 +7,11 @@ import os
 import subprocess
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lakehouse import pipeline
 from lakehouse.config import Settings
-from lakehouse.simulator import write_reference_data
 from lakehouse.spark_submit import spark_environment, spark_submit_command
 from lakehouse.tables import SILVER_EVENTS_TABLE, query_warehouse
 
@@ -76,7 +76,8 @@ def measure_dbt_cost(
     settings: Settings, events: int, new_share: float, workdir: Path
 ) -> DbtCostResult:
     """Bronze of `events` rows, full build; then `new_share` more rows, incremental run."""
-    write_reference_data(pipeline.configured_catalog(settings), Path(settings.reference_location))
+    catalog = pipeline.configured_catalog(settings)
+    pipeline.write_reference(settings, catalog, as_of=datetime.now(UTC))
     log_path = workdir / "make_bronze.log"
     append_bronze(settings, 0, events, log_path)
     full = timed_dbt_run(settings, workdir / "dbt-full", full_refresh=True)

@@ -21,6 +21,7 @@ from lakehouse.reliability import report, scenarios
 from lakehouse.replay import replay_quarantine
 from lakehouse.simulator import SimulatorKafkaError
 from lakehouse.spark_submit import SparkSubmitError, printable, spark_submit_command
+from lakehouse.warehouse_cli import app as warehouse_app
 
 app = typer.Typer(
     help="Kafka -> Spark Structured Streaming -> Delta bronze -> dbt silver/gold, locally "
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 console = Console()
 errors = Console(stderr=True)
+app.add_typer(warehouse_app, name="warehouse")
 
 KNOWN_ERRORS = (
     ConfigError,

@@ -110,11 +110,33 @@ class SimulatorConfig(_Section):
     window_hours: float = Field(gt=0)
 
 
+class SnowflakeSchemasConfig(_Section):
+    bronze: str = Field(min_length=1)
+    staging: str = Field(min_length=1)
+    silver: str = Field(min_length=1)
+    gold: str = Field(min_length=1)
+
+
+class SnowflakeConfig(_Section):
+    database: str = Field(min_length=1)
+    schemas: SnowflakeSchemasConfig
+    stage: str = Field(min_length=1)
+    storage_integration: str = Field(min_length=1)
+    external_volume: str = Field(min_length=1)
+    catalog_integration: str = Field(min_length=1)
+    bronze_read: Literal["external_table", "iceberg"]
+    external_table: str = Field(min_length=1)
+    iceberg_table: str = Field(min_length=1)
+    auto_refresh: bool
+
+
 class WarehouseConfig(_Section):
     target: Literal["duckdb", "snowflake"]
     duckdb_path: str
     duckdb_extension_dir: str
     dbt_project_dir: str
+    lookback_hours: int = Field(ge=0)
+    snowflake: SnowflakeConfig
 
 
 class Settings(_Section):

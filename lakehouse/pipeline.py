@@ -15,9 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehouse.config import Settings
-from lakehouse.dbt import run_dbt
 from lakehouse.kafka_broker import KafkaBroker
-from lakehouse.object_store import duckdb_s3_options, duckdb_uri, is_s3, upload_directory
+from lakehouse.object_store import duckdb_uri, is_s3, upload_directory
 from lakehouse.simulator import (
     Catalog,
     ProduceReport,
@@ -28,6 +27,7 @@ from lakehouse.simulator import (
     produce_events,
     write_reference_data,
 )
+from lakehouse.simulator.profiles import profiles_as_of
 from lakehouse.spark_submit import spark_environment, spark_submit_command
 from lakehouse.tables import (
     SILVER_EVENTS_TABLE,
@@ -36,6 +36,7 @@ from lakehouse.tables import (
     lake_connection,
     query_warehouse,
 )
+from lakehouse.warehouse import run_project
 
 
 class PipelineError(Exception):
@@ -76,14 +77,16 @@ def configured_catalog(settings: Settings) -> Catalog:
     )
 
 
-def write_reference(settings: Settings, catalog: Catalog) -> None:
-    """Write the reference Parquet files to lake.reference_dir, local or on S3."""
+def write_reference(settings: Settings, catalog: Catalog, as_of: datetime) -> None:
+    """Write the reference Parquet files to lake.reference_dir, local or on S3; users carry
+    their profiles as of `as_of`, so each later run sees the changes made since (SCD2 input)."""
+    profiles = profiles_as_of(catalog.users, catalog.seed, as_of)
     location = settings.reference_location
     if not is_s3(location):
-        write_reference_data(catalog, Path(location))
+        write_reference_data(catalog, Path(location), users=profiles)
         return
     with tempfile.TemporaryDirectory(prefix="lakehouse-reference-") as staging:
-        write_reference_data(catalog, Path(staging))
+        write_reference_data(catalog, Path(staging), users=profiles)
         upload_directory(Path(staging), location, settings.s3)
 
 
@@ -93,7 +96,7 @@ def produce(
     """Write the reference data, then simulate `events` listening events into Kafka."""
     simulator = settings.simulator
     catalog = configured_catalog(settings)
-    write_reference(settings, catalog)
+    write_reference(settings, catalog, as_of=end)
     ensure_topics(
         settings.kafka_bootstrap, settings.kafka.topics.values(), settings.kafka.partitions
     )
@@ -155,21 +158,7 @@ def transform(
         command += ["--select", select]
     if full_refresh:
         command.append("--full-refresh")
-    database = settings.path(settings.warehouse.duckdb_path)
-    database.parent.mkdir(parents=True, exist_ok=True)
-    run_dbt(
-        command,
-        project_dir=settings.path(settings.warehouse.dbt_project_dir),
-        duckdb_path=database,
-        extension_dir=settings.path(settings.warehouse.duckdb_extension_dir),
-        dbt_vars={
-            "bronze_events_path": duckdb_uri(settings.bronze_events_location),
-            "reference_path": duckdb_uri(settings.reference_location),
-        },
-        target=settings.warehouse.target,
-        artifacts_dir=artifacts_dir,
-        s3_options=duckdb_s3_options(settings.s3),
-    )
+    run_project(settings, command, artifacts_dir=artifacts_dir)
 
 
 def status(settings: Settings) -> dict[str, Any]:

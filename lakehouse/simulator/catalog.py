@@ -11,7 +11,7 @@ import tempfile
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Final
@@ -22,6 +22,8 @@ from lakehouse.simulator import names
 from lakehouse.simulator import vocabulary as words
 
 DEFAULT_AS_OF: Final = date(2026, 1, 1)
+# When the catalog's profiles were last updated, before any change the simulator makes.
+PROFILES_AS_OF: Final = datetime.combine(DEFAULT_AS_OF, time(), tzinfo=UTC)
 SUBSCRIPTION_TIERS: Final = ("free", "premium", "family", "student")
 MIN_DURATION_MS: Final = 120_000
 MAX_DURATION_MS: Final = 420_000
@@ -69,6 +71,8 @@ class User:
     birth_year: int
     primary_device: str
     listening_weight: float
+    # When the profile last changed (UTC); lakehouse.simulator.profiles moves it forward.
+    updated_at: datetime = PROFILES_AS_OF
 
 
 @dataclass(frozen=True)
@@ -249,6 +253,7 @@ REFERENCE_COLUMNS: Final[dict[str, dict[str, str]]] = {
         "subscription_tier": "VARCHAR",
         "signup_date": "DATE",
         "birth_year": "INTEGER",
+        "updated_at": "TIMESTAMP",
     },
     "tracks": {
         "track_id": "VARCHAR",
@@ -269,11 +274,22 @@ REFERENCE_COLUMNS: Final[dict[str, dict[str, str]]] = {
 }
 
 
-def write_reference_data(catalog: Catalog, directory: Path) -> dict[str, Path]:
-    """Write users, tracks and artists as Parquet files in `directory`, replacing old ones."""
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        # Naive UTC wall-clock time: the TIMESTAMP column of the contract.
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {value!r} to reference data")
+
+
+def write_reference_data(
+    catalog: Catalog, directory: Path, users: Sequence[User] | None = None
+) -> dict[str, Path]:
+    """Write users (the catalog's, or the given profiles), tracks and artists as Parquet."""
     directory.mkdir(parents=True, exist_ok=True)
     rows: dict[str, Sequence[Artist | Track | User]] = {
-        "users": catalog.users,
+        "users": catalog.users if users is None else users,
         "tracks": catalog.tracks,
         "artists": catalog.artists,
     }
@@ -287,7 +303,7 @@ def write_reference_data(catalog: Catalog, directory: Path) -> dict[str, Path]:
                 with lines.open("w", encoding="utf-8") as handle:
                     for row in rows[table]:
                         record = {name: getattr(row, name) for name in columns}
-                        handle.write(json.dumps(record, default=date.isoformat) + "\n")
+                        handle.write(json.dumps(record, default=_json_value) + "\n")
                 target = directory / f"{table}.parquet"
                 partial = directory / f".{table}.parquet.{uuid.uuid4().hex}.tmp"
                 try:

@@ -74,14 +74,16 @@ def play(
     return bronze_event(event_id, "play", event_at, user_id, track_id, **columns)
 
 
-def write_bronze_events(spark: SparkSession, rows: list[dict[str, Any]], path: Path) -> None:
-    """Write bronze rows as a Delta table partitioned like the ingest job's."""
+def write_bronze_events(
+    spark: SparkSession, rows: list[dict[str, Any]], path: Path, mode: str = "overwrite"
+) -> None:
+    """Write bronze rows as a Delta table partitioned like the ingest job's (or append them)."""
     ordered_rows = [tuple(row[name] for name in BRONZE_SCHEMA.fieldNames()) for row in rows]
     (
         spark.createDataFrame(ordered_rows, BRONZE_SCHEMA)
         .write.format("delta")
         .partitionBy("event_date", "event_hour")
-        .mode("overwrite")
+        .mode(mode)
         .save(str(path))
     )
 
@@ -91,13 +93,16 @@ REFERENCE_QUERIES = {
         select
             user_id, user_name, country, subscription_tier,
             cast(signup_date as date) as signup_date,
-            cast(birth_year as integer) as birth_year
+            cast(birth_year as integer) as birth_year,
+            cast(updated_at as timestamp) as updated_at
         from (values
-            ('u1', 'Ana', 'US', 'premium', '2023-01-10', 1990),
-            ('u2', 'Ben', 'GB', 'free', '2023-03-02', 1985),
-            ('u3', 'Chloe', 'DE', 'student', '2024-02-20', 2003),
-            ('u4', 'Dev', 'IN', 'family', '2024-04-01', 1979)
-        ) as users (user_id, user_name, country, subscription_tier, signup_date, birth_year)
+            ('u1', 'Ana', 'US', 'premium', '2023-01-10', 1990, '2024-01-01 00:00:00'),
+            ('u2', 'Ben', 'GB', 'free', '2023-03-02', 1985, '2024-01-01 00:00:00'),
+            ('u3', 'Chloe', 'DE', 'student', '2024-02-20', 2003, '2024-03-05 12:00:00'),
+            ('u4', 'Dev', 'IN', 'family', '2024-04-01', 1979, '2024-04-01 09:30:00')
+        ) as users (
+            user_id, user_name, country, subscription_tier, signup_date, birth_year, updated_at
+        )
     """,
     "artists": """
         select artist_id, artist_name, genre, country
@@ -167,6 +172,14 @@ BRONZE_EVENTS = [
 # fmt: on
 
 
+def lake_vars(lake: Path) -> dict[str, str]:
+    """The dbt vars of a lake folder holding bronze/listening_events and reference/."""
+    return {
+        "bronze_events_path": str(lake / "bronze" / "listening_events"),
+        "reference_path": str(lake / "reference"),
+    }
+
+
 def query(duckdb_path: Path, sql: str) -> list[tuple[Any, ...]]:
     """Rows of a query on the warehouse, opened read-only."""
     with duckdb.connect(str(duckdb_path), read_only=True) as connection:
@@ -195,10 +208,7 @@ def warehouse(
             project_dir=dbt_project_dir,
             duckdb_path=duckdb_path,
             extension_dir=duckdb_extension_dir,
-            dbt_vars={
-                "bronze_events_path": str(root / "lake" / "bronze" / "listening_events"),
-                "reference_path": str(root / "lake" / "reference"),
-            },
+            dbt_vars=lake_vars(root / "lake"),
             artifacts_dir=root / "dbt",
         )
     return duckdb_path
@@ -313,3 +323,32 @@ def test_build_fails_when_a_listen_is_longer_than_its_track(
         if result["status"] in {"fail", "error"}
     )
     assert failed == ["test.lakehouse.assert_ms_played_within_track_duration"]
+
+
+def test_docs_generate_documents_the_lineage_of_gold(
+    warehouse: Path, dbt_project_dir: Path, duckdb_extension_dir: Path
+) -> None:
+    root = warehouse.parent
+    run_dbt(
+        ["docs", "generate"],
+        project_dir=dbt_project_dir,
+        duckdb_path=warehouse,
+        extension_dir=duckdb_extension_dir,
+        dbt_vars=lake_vars(root / "lake"),
+        artifacts_dir=root / "docs",
+    )
+    target = root / "docs" / "target"
+    catalog = json.loads((target / "catalog.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+
+    assert (target / "index.html").is_file()
+    fact_columns = catalog["nodes"]["model.lakehouse.fct_listens"]["columns"]
+    assert {"event_id", "user_version_id", "track_id", "date_day"} <= set(fact_columns)
+    assert sorted(manifest["parent_map"]["model.lakehouse.fct_listens"]) == [
+        "model.lakehouse.dim_tracks",
+        "model.lakehouse.dim_users",
+        "model.lakehouse.int_listening_events_deduplicated",
+    ]
+    assert manifest["parent_map"]["model.lakehouse.dim_users"] == [
+        "snapshot.lakehouse.users_snapshot"
+    ]

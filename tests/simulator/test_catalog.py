@@ -114,6 +114,7 @@ def test_reference_files_have_exactly_the_contract_columns(tmp_path: Path) -> No
         ("subscription_tier", "VARCHAR"),
         ("signup_date", "DATE"),
         ("birth_year", "INTEGER"),
+        ("updated_at", "TIMESTAMP"),
     ]
     assert parquet_schema(written["artists"]) == [
         ("artist_id", "VARCHAR"),
@@ -144,7 +145,15 @@ def test_reference_files_hold_the_catalog_rows(tmp_path: Path) -> None:
         return duckdb.sql(f"select * from read_parquet('{written[table]}')").fetchall()
 
     assert read("users") == [
-        (u.user_id, u.user_name, u.country, u.subscription_tier, u.signup_date, u.birth_year)
+        (
+            u.user_id,
+            u.user_name,
+            u.country,
+            u.subscription_tier,
+            u.signup_date,
+            u.birth_year,
+            u.updated_at.replace(tzinfo=None),
+        )
         for u in catalog.users
     ]
     assert read("artists") == [

@@ -25,9 +25,9 @@ final as (
     select
         user_id,
         activity_date,
-        count_if(event_type = 'play') as plays,
-        count_if(event_type = 'skip') as skips,
-        count_if(event_type = 'like') as likes,
+        cast(count_if(event_type = 'play') as bigint) as plays,
+        cast(count_if(event_type = 'skip') as bigint) as skips,
+        cast(count_if(event_type = 'like') as bigint) as likes,
         cast(coalesce(sum(ms_played), 0) as bigint) as total_ms_played,
         count(distinct track_id) as distinct_tracks,
         count(distinct session_id) as sessions

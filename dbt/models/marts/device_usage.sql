@@ -25,7 +25,7 @@ device_activity as (
         device,
         activity_date,
         count(*) as events,
-        count_if(event_type = 'play') as plays,
+        cast(count_if(event_type = 'play') as bigint) as plays,
         count(distinct case when event_type = 'play' then user_id end) as unique_listeners,
         cast(coalesce(sum(ms_played), 0) as bigint) as total_ms_played
 

@@ -37,7 +37,7 @@ artist_activity as (
 
     select
         artist_id,
-        count_if(event_type = 'play') as play_count,
+        cast(count_if(event_type = 'play') as bigint) as play_count,
         count(distinct case when event_type = 'play' then user_id end) as unique_listeners,
         cast(coalesce(sum(ms_played), 0) as bigint) as total_ms_played
 

@@ -22,11 +22,11 @@ track_activity as (
 
     select
         track_id,
-        count_if(event_type = 'play') as play_count,
+        cast(count_if(event_type = 'play') as bigint) as play_count,
         count(distinct case when event_type = 'play' then user_id end) as unique_listeners,
         cast(coalesce(sum(ms_played), 0) as bigint) as total_ms_played,
-        count_if(event_type = 'skip') as skip_count,
-        count_if(event_type = 'like') as like_count
+        cast(count_if(event_type = 'skip') as bigint) as skip_count,
+        cast(count_if(event_type = 'like') as bigint) as like_count
 
     from events
     group by track_id

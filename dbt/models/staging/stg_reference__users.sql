@@ -14,7 +14,8 @@ final as (
         cast(country as varchar) as country,
         cast(subscription_tier as varchar) as subscription_tier,
         cast(signup_date as date) as signup_date,
-        cast(birth_year as integer) as birth_year
+        cast(birth_year as integer) as birth_year,
+        cast(updated_at as timestamp) as updated_at
 
     from source
 

@@ -1,0 +1,77 @@
+{#
+    Dialect differences the models need, one macro each (adapter.dispatch picks the
+    `snowflake__` or `duckdb__` version).
+#}
+
+{# Silver's incremental strategy: Snowflake merges on event_id; DuckDB deletes the changed
+   event_ids and inserts them again (same result, and the strategy dbt-duckdb knows best). #}
+{% macro silver_incremental_strategy() -%}
+    {{ return(adapter.dispatch('silver_incremental_strategy', 'lakehouse')()) }}
+{%- endmacro %}
+
+{% macro snowflake__silver_incremental_strategy() -%}
+    {{ return('merge') }}
+{%- endmacro %}
+
+{% macro duckdb__silver_incremental_strategy() -%}
+    {{ return('delete+insert') }}
+{%- endmacro %}
+
+{# ISO day of the week of a date: 1 Monday ... 7 Sunday. #}
+{% macro iso_day_of_week(date_expression) -%}
+    {{ return(adapter.dispatch('iso_day_of_week', 'lakehouse')(date_expression)) }}
+{%- endmacro %}
+
+{% macro snowflake__iso_day_of_week(date_expression) -%}
+    dayofweekiso({{ date_expression }})
+{%- endmacro %}
+
+{% macro duckdb__iso_day_of_week(date_expression) -%}
+    isodow({{ date_expression }})
+{%- endmacro %}
+
+{# A timestamp or date moved by `amount` (an SQL expression) hours or days. #}
+{% macro add_interval(expression, amount, unit) -%}
+    {{ return(adapter.dispatch('add_interval', 'lakehouse')(expression, amount, unit)) }}
+{%- endmacro %}
+
+{% macro snowflake__add_interval(expression, amount, unit) -%}
+    dateadd({{ unit }}, {{ amount }}, {{ expression }})
+{%- endmacro %}
+
+{% macro duckdb__add_interval(expression, amount, unit) -%}
+    ({{ expression }} + ({{ amount }}) * interval 1 {{ unit }})
+{%- endmacro %}
+
+{#
+    One row (date_day) per day from first_day to last_day inclusive, where both are
+    columns of the one-row relation `bounds`.
+#}
+{% macro day_spine(bounds) -%}
+    {{ return(adapter.dispatch('day_spine', 'lakehouse')(bounds)) }}
+{%- endmacro %}
+
+{# Snowflake's generator needs a constant row count: 100,000 days is 270 years. #}
+{% macro snowflake__day_spine(bounds) -%}
+    select dateadd(day, day_numbers.day_number, {{ bounds }}.first_day) as date_day
+    from {{ bounds }}
+    cross join (
+        select row_number() over (order by seq4()) - 1 as day_number
+        from table(generator(rowcount => 100000))
+    ) as day_numbers
+    where day_numbers.day_number <= datediff(day, {{ bounds }}.first_day, {{ bounds }}.last_day)
+{%- endmacro %}
+
+{% macro duckdb__day_spine(bounds) -%}
+    select
+        cast(
+            unnest(
+                generate_series(
+                    cast({{ bounds }}.first_day as timestamp),
+                    cast({{ bounds }}.last_day as timestamp),
+                    interval 1 day
+                )
+            ) as date
+        ) as date_day
+    from {{ bounds }}
+{%- endmacro %}
