@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from lakehouse import pipeline
+from lakehouse import airflow_cli, pipeline
 from lakehouse.check import CheckError, run_check
 from lakehouse.config import ConfigError, Settings, load_settings
 from lakehouse.dbt import DbtCommandError
@@ -28,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(airflow_cli.app, name="airflow")
 console = Console()
 errors = Console(stderr=True)
 

@@ -129,9 +129,16 @@ def ingest(settings: Settings, trigger: str | None = None) -> None:
     run_spark_submit(settings, spark_submit_command(settings, job_args=job_args))
 
 
-def transform(settings: Settings, select: str | None = None, full_refresh: bool = False) -> None:
-    """`dbt build` of silver and gold on the configured warehouse target."""
-    command = ["build"]
+def transform(
+    settings: Settings,
+    select: str | None = None,
+    full_refresh: bool = False,
+    *,
+    dbt_command: str = "build",
+    artifacts_dir: Path | None = None,
+) -> None:
+    """`dbt build` (or run/test) of silver and gold on the configured warehouse target."""
+    command = [dbt_command]
     if select:
         command += ["--select", select]
     if full_refresh:
@@ -148,6 +155,7 @@ def transform(settings: Settings, select: str | None = None, full_refresh: bool 
             "reference_path": settings.reference_location,
         },
         target=settings.warehouse.target,
+        artifacts_dir=artifacts_dir,
     )
 
 
