@@ -14,7 +14,8 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaException
 from confluent_kafka import TopicPartition as KafkaPartition
 from confluent_kafka.admin import AdminClient
-# Where it is defined: confluent_kafka.admin re-exports it without __all__, which strict mypy rejects.
+
+# From its own module: confluent_kafka.admin re-exports it without __all__ (strict mypy).
 from confluent_kafka.admin._config import ConfigResource
 
 from lakehouse.config import Settings
