@@ -47,6 +47,12 @@ def maintain(spark: SparkSession, settings: Settings, closed_before: datetime) -
     metrics = table.optimize().where(predicate).executeCompaction().collect()
     print(f"[maintenance] OPTIMIZE where {predicate}: {metrics[0]['metrics'] if metrics else ''}")
     hours = settings.maintenance.vacuum_retention_hours
+    # VACUUM lists files with this many tasks (10,000 by default): far too many for one
+    # bronze table on a small cluster, where task start-up would dominate.
+    spark.conf.set(
+        "spark.sql.sources.parallelPartitionDiscovery.parallelism",
+        str(settings.spark.shuffle_partitions),
+    )
     table.vacuum(float(hours))
     print(f"[maintenance] VACUUM {location} retaining {hours} hours")
     return EXIT_OK
