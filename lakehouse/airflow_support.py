@@ -1,7 +1,8 @@
 """What every lakehouse DAG (airflow/dags) shares: settings, start date, assets, default_args.
 
-Reading conf/ here is cheap (two YAML files, no network, no Airflow DB), so DAG files may
-import it at parse time; tasks load settings again when they run.
+Each DAG file loads the settings itself when parsed (two YAML files: cheap, no network, no
+Airflow DB); a module-level copy here would be frozen at its first import. Tasks load the
+settings again when they run.
 """
 
 from __future__ import annotations
@@ -14,10 +15,8 @@ from typing import Any
 from airflow.sdk import Asset, DeadlineAlert, DeadlineReference, SyncCallback
 
 from lakehouse.airflow_callbacks import deadline_missed, on_failure
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import Settings
 from lakehouse.orchestration import retry_arguments
-
-SETTINGS: Settings = load_settings()
 
 # Fixed and timezone-aware; catchup is off, so it only bounds the first run.
 START_DATE = datetime(2026, 11, 1, tzinfo=UTC)

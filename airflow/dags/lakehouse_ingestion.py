@@ -19,7 +19,6 @@ from airflow.sdk import DAG, TriggerRule, task
 
 from lakehouse.airflow_support import (
     BRONZE_ASSET,
-    SETTINGS,
     START_DATE,
     TAGS,
     deadline,
@@ -31,6 +30,7 @@ from lakehouse.config import load_settings
 from lakehouse.orchestration import spark_python, spark_submit_operator_arguments
 
 DAG_ID = "lakehouse_ingestion"
+SETTINGS = load_settings()
 SCRATCH = spark_scratch_dir(SETTINGS, DAG_ID)
 
 with DAG(

@@ -15,16 +15,17 @@ from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOpe
 from airflow.sdk import DAG, TriggerRule, task
 
 from lakehouse.airflow_support import (
-    SETTINGS,
     START_DATE,
     TAGS,
     default_args,
     remove_scratch,
     spark_scratch_dir,
 )
+from lakehouse.config import load_settings
 from lakehouse.orchestration import MAINTENANCE_JOB, spark_submit_operator_arguments
 
 DAG_ID = "lakehouse_maintenance"
+SETTINGS = load_settings()
 SCRATCH = spark_scratch_dir(SETTINGS, DAG_ID)
 
 # The data interval end, less the lag, truncated to the hour (see closed_partition_bound).

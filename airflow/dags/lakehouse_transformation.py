@@ -15,7 +15,6 @@ from lakehouse import pipeline
 from lakehouse.airflow_support import (
     BRONZE_ASSET,
     GOLD_ASSET,
-    SETTINGS,
     START_DATE,
     TAGS,
     default_args,
@@ -24,6 +23,7 @@ from lakehouse.config import load_settings
 from lakehouse.orchestration import dbt_artifacts_dir
 
 DAG_ID = "lakehouse_transformation"
+SETTINGS = load_settings()
 
 # dbt node selections of the two layers (folders of dbt/models).
 SILVER_SELECTION = "path:models/staging path:models/intermediate"
