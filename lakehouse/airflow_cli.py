@@ -68,7 +68,7 @@ def dags_test(
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def cli(context: typer.Context) -> None:
-    """Any `airflow` command with this project's settings: `lakehouse airflow cli dags list`."""
+    """Any `airflow` command with this project's settings (e.g. `dags list-import-errors`)."""
     _airflow(context, list(context.args))
 
 
