@@ -35,6 +35,8 @@ def _airflow(context: typer.Context, arguments: list[str]) -> None:
         console.print(f"[red]no Airflow at {executable}[/]: run scripts/setup.sh (make setup)")
         raise typer.Exit(2)
     environment = {**os.environ, **airflow_environment(_settings(context))}
+    # `airflow standalone` starts its components as `airflow ...` found on PATH.
+    environment["PATH"] = f"{executable.parent}{os.pathsep}{environment.get('PATH', '')}"
     # Migrating is idempotent and quick when nothing changed; a fresh home needs it.
     subprocess.run([str(executable), "db", "migrate"], env=environment, check=True)
     code = subprocess.run([str(executable), *arguments], env=environment, check=False).returncode
