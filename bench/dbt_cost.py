@@ -62,7 +62,9 @@ def append_bronze(settings: Settings, first_id: int, rows: int, log_path: Path) 
 def timed_dbt_run(settings: Settings, artifacts: Path, *, full_refresh: bool) -> DbtRun:
     """`dbt run` of every model; the per-model times come from dbt's run_results.json."""
     started = time.monotonic()
-    pipeline.transform(settings, verb="run", full_refresh=full_refresh, artifacts_dir=artifacts)
+    pipeline.transform(
+        settings, dbt_command="run", full_refresh=full_refresh, artifacts_dir=artifacts
+    )
     seconds = time.monotonic() - started
     results = json.loads((artifacts / "target" / "run_results.json").read_text())
     models = {

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehouse import pipeline
+from lakehouse.airflow_cli import app as airflow_app
 from lakehouse.check import CheckError, run_check
 from lakehouse.config import ConfigError, Settings, load_settings
 from lakehouse.dbt import DbtCommandError
@@ -29,6 +30,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(airflow_app, name="airflow")
 console = Console()
 errors = Console(stderr=True)
 app.add_typer(warehouse_app, name="warehouse")

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONF_DIR = PROJECT_ROOT / "conf"
@@ -139,6 +146,65 @@ class WarehouseConfig(_Section):
     snowflake: SnowflakeConfig
 
 
+class AirflowConfig(_Section):
+    home: str
+    # The interpreter of the main environment (.venv): its pyspark and delta run the jobs,
+    # whichever environment Airflow itself runs in.
+    spark_python: str
+    spark_conn_id: str
+    ingest_schedule: str
+    quality_schedule: str
+    maintenance_schedule: str
+    retries: int = Field(ge=0)
+    retry_delay_seconds: int = Field(ge=1)
+    max_retry_delay_seconds: int = Field(ge=1)
+    ingest_deadline_minutes: int = Field(ge=1)
+
+
+class QualityConfig(_Section):
+    min_silver_retention: float = Field(gt=0, le=1)
+    freshness_minutes: int = Field(ge=1)
+    min_volume_ratio: float = Field(ge=0)
+    volume_history_days: int = Field(ge=1)
+    max_consumer_lag: int = Field(ge=0)
+    min_retention_headroom_hours: float = Field(ge=0)
+
+
+# Delta refuses VACUUM below 7 days unless its safety check is switched off; this project
+# never switches it off, and never configures less.
+MIN_VACUUM_RETENTION_HOURS = 168
+
+
+class MaintenanceConfig(_Section):
+    vacuum_retention_hours: int = Field(ge=MIN_VACUUM_RETENTION_HOURS)
+    closed_partition_lag_hours: int = Field(ge=1)
+
+
+class AlertsConfig(_Section):
+    # A secret: set it with LAKEHOUSE__ALERTS__SLACK_WEBHOOK_URL, never in conf/.
+    slack_webhook_url: str | None
+    email: list[str]
+    timeout_seconds: float = Field(gt=0)
+
+
+class EmrConfig(_Section):
+    enabled: bool
+    application_id: str | None
+    execution_role_arn: str | None
+    code_uri: str | None
+    jars_uri: str | None
+    logs_uri: str | None
+    aws_conn_id: str
+
+    @model_validator(mode="after")
+    def _complete_when_enabled(self) -> EmrConfig:
+        required = ("application_id", "execution_role_arn", "code_uri", "jars_uri", "logs_uri")
+        missing = [name for name in required if self.enabled and not getattr(self, name)]
+        if missing:
+            raise ValueError(f"enabled: true needs {', '.join(missing)}")
+        return self
+
+
 class Settings(_Section):
     """Validated settings for one environment, with paths resolved against the project."""
 
@@ -152,6 +218,11 @@ class Settings(_Section):
     spark: SparkConfig
     simulator: SimulatorConfig
     warehouse: WarehouseConfig
+    airflow: AirflowConfig
+    quality: QualityConfig
+    maintenance: MaintenanceConfig
+    alerts: AlertsConfig
+    emr: EmrConfig
 
     def path(self, value: str) -> Path:
         """A local path setting, absolute (relative ones hang off the project root)."""

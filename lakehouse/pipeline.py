@@ -149,11 +149,12 @@ def transform(
     settings: Settings,
     select: str | None = None,
     full_refresh: bool = False,
-    verb: str = "build",
+    *,
+    dbt_command: str = "build",
     artifacts_dir: Path | None = None,
 ) -> None:
-    """`dbt build` (or another dbt `verb`) of silver and gold on the configured target."""
-    command = [verb]
+    """`dbt build` (or run/test) of silver and gold on the configured warehouse target."""
+    command = [dbt_command]
     if select:
         command += ["--select", select]
     if full_refresh:

@@ -6,8 +6,6 @@ import shlex
 import sys
 from pathlib import Path
 
-import pyspark
-
 from lakehouse.config import PROJECT_ROOT, Settings
 from lakehouse.object_store import is_s3, spark_s3a_conf
 
@@ -35,14 +33,19 @@ def spark_jars(settings: Settings) -> list[Path]:
     return jars
 
 
-def spark_environment(settings: Settings) -> dict[str, str]:
-    """Environment for spark-submit: Spark from the pyspark package, workers on this Python."""
-    python = sys.executable
-    environment = {
-        "SPARK_HOME": str(Path(pyspark.__file__).parent),
-        "PYSPARK_PYTHON": python,
-        "PYSPARK_DRIVER_PYTHON": python,
-    }
+def spark_environment(settings: Settings, python: Path | None = None) -> dict[str, str]:
+    """Environment for spark-submit: Spark from the pyspark package, workers on this Python.
+
+    With `python` (another environment's interpreter, as Airflow uses), Spark's launcher finds
+    that environment's pyspark itself from PYSPARK_DRIVER_PYTHON.
+    """
+    interpreter = str(python or sys.executable)
+    environment = {"PYSPARK_PYTHON": interpreter, "PYSPARK_DRIVER_PYTHON": interpreter}
+    if python is None:
+        # Imported here: DAG files build commands at parse time and must not load pyspark.
+        import pyspark  # noqa: PLC0415
+
+        environment["SPARK_HOME"] = str(Path(pyspark.__file__).parent)
     if settings.spark.master.startswith("local"):
         # Local runs bind to loopback, not to whatever interface the hostname resolves to.
         environment["SPARK_LOCAL_IP"] = "127.0.0.1"
@@ -56,9 +59,12 @@ def storage_conf(settings: Settings) -> dict[str, str]:
 
 
 def spark_submit_command(
-    settings: Settings, job: Path = BRONZE_JOB, job_args: list[str] | None = None
+    settings: Settings,
+    job: Path = BRONZE_JOB,
+    job_args: list[str] | None = None,
+    python: Path | None = None,
 ) -> list[str]:
-    """The full spark-submit argument list for `job` in this environment."""
+    """The full spark-submit argument list for `job`; spark-submit of `python`'s environment."""
     spark = settings.spark
     conf = {
         **DELTA_CONF,
@@ -68,7 +74,7 @@ def spark_submit_command(
         **spark.conf,
     }
     command = [
-        str(Path(sys.executable).parent / "spark-submit"),
+        str(Path(python or sys.executable).parent / "spark-submit"),
         "--master",
         spark.master,
         "--name",

@@ -4,8 +4,10 @@
 #   2. installs uv (pinned) into .lakehouse/tools, then the locked Python environment (.venv);
 #   3. resolves the JVM jars (Spark's Kafka source, Delta, hadoop-aws; the Kafka broker)
 #      from Maven Central into .lakehouse/jars, once per POM change;
-#   4. installs DuckDB's delta extension from its PyPI package into .lakehouse/warehouse.
-#   5. installs checkov (Terraform checks) in its own environment, .lakehouse/checkov.
+#   4. installs DuckDB's delta extension from its PyPI package into .lakehouse/warehouse;
+#   5. installs checkov (Terraform checks) in its own environment, .lakehouse/checkov;
+#   6. installs Airflow into its own environment (.lakehouse/airflow-venv) from airflow/uv.lock
+#      and migrates its SQLite database (.lakehouse/airflow).
 # Nothing is downloaded when the pipeline runs.
 set -euo pipefail
 
@@ -88,5 +90,24 @@ CHECKOV_ENV="$STATE/checkov"
 (cd "$ROOT/infra/terraform/checks" && UV_PROJECT_ENVIRONMENT="$CHECKOV_ENV" \
   "$UV" sync --frozen --quiet --python "$PYTHON") \
   || die "could not install checkov from infra/terraform/checks/uv.lock into .lakehouse/checkov."
+
+# 6. Airflow, in its own environment --------------------------------------------------------
+# Separate from .venv: resolved without Airflow's constraints files (unreachable here, and
+# they pin protobuf 4 against dbt's 6); it installs this repository's lakehouse package, so
+# DAG tasks call the project's own code. Migrating is skipped while the lock is unchanged.
+AIRFLOW_VENV="$STATE/airflow-venv"
+say "Airflow environment (.lakehouse/airflow-venv) from airflow/uv.lock"
+(cd "$ROOT/airflow" && UV_PROJECT_ENVIRONMENT="$AIRFLOW_VENV" "$UV" sync --frozen --quiet --python "$PYTHON")
+AIRFLOW_STAMP="$STATE/airflow/.migrated.sha256"
+AIRFLOW_WANT="$(sha256sum "$ROOT/airflow/uv.lock" | cut -d' ' -f1)"
+if ! { [ -f "$AIRFLOW_STAMP" ] && [ "$(cat "$AIRFLOW_STAMP")" = "$AIRFLOW_WANT" ]; }; then
+  say "migrating Airflow's database (.lakehouse/airflow/airflow.db)"
+  mkdir -p "$STATE/airflow"
+  AIRFLOW_HOME="$STATE/airflow" AIRFLOW__CORE__LOAD_EXAMPLES=False \
+    AIRFLOW__CORE__DAGS_FOLDER="$ROOT/airflow/dags" \
+    "$AIRFLOW_VENV/bin/airflow" db migrate >"$STATE/airflow/migrate.log" 2>&1 \
+    || die "airflow db migrate failed; see .lakehouse/airflow/migrate.log"
+  echo "$AIRFLOW_WANT" > "$AIRFLOW_STAMP"
+fi
 
 say "ready: $("$ROOT/.venv/bin/lakehouse" --help >/dev/null && echo 'lakehouse CLI installed in .venv/bin')"

@@ -1,0 +1,73 @@
+"""
+### Lakehouse transformation: dbt silver -> gold -> tests
+
+Triggered by the bronze Asset (each successful ingestion). One task per dbt layer, in
+order: `dbt run` of staging + silver, `dbt run` of gold, then `dbt test` of everything.
+Each step keeps its own dbt artifacts under `<state_dir>/dbt/<step>`; the quality DAG reads
+the test step's `run_results.json`. On failure dbt's log path is in the task's error.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import DAG, task
+
+from lakehouse import pipeline
+from lakehouse.airflow_support import (
+    BRONZE_ASSET,
+    GOLD_ASSET,
+    START_DATE,
+    TAGS,
+    default_args,
+)
+from lakehouse.config import load_settings
+from lakehouse.orchestration import dbt_artifacts_dir
+
+DAG_ID = "lakehouse_transformation"
+SETTINGS = load_settings()
+
+# dbt node selections of the two layers (folders of dbt/models).
+SILVER_SELECTION = "path:models/staging path:models/intermediate"
+GOLD_SELECTION = "path:models/marts"
+
+with DAG(
+    dag_id=DAG_ID,
+    schedule=[BRONZE_ASSET],
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    tags=[*TAGS, "transformation", "dbt"],
+    doc_md=__doc__,
+    default_args=default_args(SETTINGS),
+):
+
+    @task
+    def dbt_silver() -> None:
+        """Staging views and the deduplicated silver events."""
+        settings = load_settings()
+        pipeline.transform(
+            settings,
+            select=SILVER_SELECTION,
+            dbt_command="run",
+            artifacts_dir=dbt_artifacts_dir(settings, "silver"),
+        )
+
+    @task
+    def dbt_gold() -> None:
+        """The gold marts."""
+        settings = load_settings()
+        pipeline.transform(
+            settings,
+            select=GOLD_SELECTION,
+            dbt_command="run",
+            artifacts_dir=dbt_artifacts_dir(settings, "gold"),
+        )
+
+    @task(outlets=[GOLD_ASSET])
+    def dbt_test() -> None:
+        """Every dbt data test of every layer."""
+        settings = load_settings()
+        pipeline.transform(
+            settings, dbt_command="test", artifacts_dir=dbt_artifacts_dir(settings, "test")
+        )
+
+    dbt_silver() >> dbt_gold() >> dbt_test()

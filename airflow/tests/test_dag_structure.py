@@ -1,0 +1,112 @@
+"""Each DAG's tasks, dependencies, schedule, tags, retries and callbacks, as configured."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from airflow.sdk import TriggerRule
+from dagbag import load_dagbag
+
+from lakehouse.airflow_callbacks import on_failure
+from lakehouse.config import load_settings
+from lakehouse.orchestration import spark_connection
+from lakehouse.spark_submit import spark_submit_command
+
+
+@pytest.fixture(scope="module")
+def bag():  # type: ignore[no-untyped-def]
+    return load_dagbag({"LAKEHOUSE_ENV": "local"})
+
+
+def edges(dag) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    return {(task.task_id, down) for task in dag.tasks for down in task.downstream_task_ids}
+
+
+def test_every_task_retries_with_backoff_and_alerts(bag) -> None:  # type: ignore[no-untyped-def]
+    for dag in bag.dags.values():
+        assert dag.catchup is False
+        assert dag.start_date.tzinfo is not None
+        assert "lakehouse" in dag.tags
+        assert dag.doc_md
+        for task in dag.tasks:
+            assert task.retries == (1 if dag.dag_id == "lakehouse_quality" else 3), task
+            assert task.retry_exponential_backoff == 2.0
+            assert task.retry_delay == timedelta(seconds=60)
+            assert task.max_retry_delay == timedelta(seconds=900)
+            assert task.on_failure_callback == [on_failure]
+
+
+def test_ingestion_dag(bag) -> None:  # type: ignore[no-untyped-def]
+    dag = bag.dags["lakehouse_ingestion"]
+    assert dag.schedule == "*/15 * * * *"
+    assert dag.max_active_runs == 1
+    assert {"ingestion", "spark", "bronze"} <= set(dag.tags)
+    assert edges(dag) == {
+        ("ingest_bronze", "warehouse_is_snowflake"),
+        ("warehouse_is_snowflake", "refresh_snowflake_bronze"),
+        ("ingest_bronze", "cleanup"),
+    }
+    ingest = dag.get_task("ingest_bronze")
+    assert [outlet.name for outlet in ingest.outlets] == ["lakehouse_bronze_listening_events"]
+    assert dag.get_task("cleanup").trigger_rule == TriggerRule.ALL_DONE
+    refresh = dag.get_task("refresh_snowflake_bronze")
+    assert refresh.bash_command.endswith("lakehouse --env local warehouse refresh-bronze")
+    assert len(dag.deadline) == 1
+    assert dag.deadline[0].interval == timedelta(minutes=30)
+
+
+def test_ingestion_submits_the_printed_spark_submit_line(bag) -> None:  # type: ignore[no-untyped-def]
+    """What the operator runs is `lakehouse ingest --print-command`'s line, master from conn."""
+    settings = load_settings("local")
+    ingest = bag.dags["lakehouse_ingestion"].get_task("ingest_bronze")
+    python = settings.path(settings.airflow.spark_python)
+    expected = spark_submit_command(
+        settings, job_args=["--trigger", "available-now"], python=python
+    )
+    assert expected[0] == str(settings.project_root / ".venv" / "bin" / "spark-submit")
+    with mock.patch.dict(os.environ, {"AIRFLOW_CONN_SPARK_DEFAULT": spark_connection(settings)}):
+        hook = ingest._get_hook()
+    # The master comes from the connection: without it the provider would fall back to yarn.
+    assert hook._connection["master"] == "local[*]"
+    built = hook._build_spark_submit_command(ingest.application)
+    assert built[0] == expected[0]
+    # Same options and values; the provider orders them its own way.
+    assert sorted(built[1:]) == sorted(expected[1:])
+    assert ingest.application_args == ["--env", "local", "--trigger", "available-now"]
+
+
+def test_transformation_dag(bag) -> None:  # type: ignore[no-untyped-def]
+    dag = bag.dags["lakehouse_transformation"]
+    assert [asset.name for asset in dag.schedule] == ["lakehouse_bronze_listening_events"]
+    assert edges(dag) == {("dbt_silver", "dbt_gold"), ("dbt_gold", "dbt_test")}
+    assert {"transformation", "dbt"} <= set(dag.tags)
+
+
+def test_quality_dag(bag) -> None:  # type: ignore[no-untyped-def]
+    dag = bag.dags["lakehouse_quality"]
+    assert dag.schedule == "*/30 * * * *"
+    assert set(dag.task_ids) == {
+        "silver_retention",
+        "freshness",
+        "dbt_tests",
+        "volume",
+        "gold_non_empty",
+        "consumer_lag",
+        "retention_headroom",
+    }
+    # Independent checks: every one is a leaf, so any failure fails the run.
+    assert edges(dag) == set()
+
+
+def test_maintenance_dag(bag) -> None:  # type: ignore[no-untyped-def]
+    dag = bag.dags["lakehouse_maintenance"]
+    assert dag.schedule == "0 3 * * *"
+    assert edges(dag) == {("optimize_and_vacuum", "cleanup")}
+    job = dag.get_task("optimize_and_vacuum")
+    assert job.application.endswith("jobs/bronze_maintenance.py")
+    assert job.application_args[-2] == "--closed-before"
+    assert "data_interval_end" in job.application_args[-1]
+    assert dag.get_task("cleanup").trigger_rule == TriggerRule.ALL_DONE

@@ -1,0 +1,139 @@
+"""Consumer lag of the bronze job and Kafka retention headroom: how long unread data lives.
+
+Lag is what Kafka holds beyond the bronze checkpoint's committed offsets. Headroom is the
+time until the oldest unread record is old enough for retention to delete it: when it runs
+out, data is lost before the job reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from confluent_kafka import Consumer, KafkaException
+from confluent_kafka import TopicPartition as KafkaPartition
+from confluent_kafka.admin import AdminClient
+
+# From its own module: confluent_kafka.admin re-exports it without __all__ (strict mypy).
+from confluent_kafka.admin._config import ConfigResource
+
+from lakehouse.config import Settings
+from lakehouse.kafka_offsets import partition_watermarks
+from lakehouse.offsets import LocalCheckpointFiles, TopicPartition, next_to_read, read_checkpoint
+from lakehouse.quality import CheckResult
+from lakehouse.simulator.kafka_topics import kafka_logger
+
+TIMEOUT_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class PartitionLag:
+    """One partition: the next offset the job reads, Kafka's end, and the records between."""
+
+    partition: TopicPartition
+    next_offset: int
+    end_offset: int
+
+    @property
+    def lag(self) -> int:
+        """Records Kafka holds that the job has not read."""
+        return max(0, self.end_offset - self.next_offset)
+
+
+def partition_lags(settings: Settings) -> list[PartitionLag]:
+    """Lag of the bronze sink on every partition of the event topics."""
+    # The job module imports pyspark; DAG files import this module at parse time.
+    from jobs.bronze_ingest import BRONZE_SINK  # noqa: PLC0415
+
+    location = settings.checkpoint_location(BRONZE_SINK)
+    progress = read_checkpoint(LocalCheckpointFiles(), location)
+    watermarks = partition_watermarks(settings.kafka_bootstrap, settings.kafka.topics.values())
+    lags = []
+    for partition, marks in sorted(watermarks.items()):
+        start = next_to_read(progress, partition, settings.ingest.starting_offsets)
+        # A sink that starts at latest has read nothing yet, and will skip what is there.
+        next_offset = marks.end if start is None else max(start, marks.earliest)
+        lags.append(PartitionLag(partition, next_offset, marks.end))
+    return lags
+
+
+def consumer_lag(settings: Settings, lags: list[PartitionLag]) -> CheckResult:
+    """The largest per-topic lag against quality.max_consumer_lag."""
+    per_topic: dict[str, int] = {}
+    for lag in lags:
+        per_topic[lag.partition.topic] = per_topic.get(lag.partition.topic, 0) + lag.lag
+    worst = max(per_topic.values(), default=0)
+    limit = settings.quality.max_consumer_lag
+    detail = ", ".join(f"{topic} {count}" for topic, count in sorted(per_topic.items()))
+    return CheckResult(
+        "consumer_lag", worst, limit, worst <= limit, f"unread records per topic: {detail}"
+    )
+
+
+def retention_ms(settings: Settings, topics: list[str]) -> dict[str, int]:
+    """Each topic's retention.ms as the broker reports it (-1: kept forever)."""
+    config: dict[str, Any] = {
+        "bootstrap.servers": settings.kafka_bootstrap,
+        "logger": kafka_logger(),
+    }
+    admin = AdminClient(config)
+    resources = [ConfigResource(ConfigResource.Type.TOPIC, topic) for topic in topics]
+    found = {}
+    for resource, future in admin.describe_configs(resources).items():
+        entries = future.result(timeout=TIMEOUT_SECONDS)
+        found[resource.name] = int(entries["retention.ms"].value)
+    return found
+
+
+def oldest_unread_timestamp(settings: Settings, lag: PartitionLag) -> datetime | None:
+    """Kafka timestamp of the next record the job will read on a partition."""
+    config: dict[str, Any] = {
+        "bootstrap.servers": settings.kafka_bootstrap,
+        "group.id": "lakehouse-quality",
+        "enable.auto.commit": False,
+        "logger": kafka_logger(),
+    }
+    consumer = Consumer(config)
+    try:
+        partition = lag.partition
+        consumer.assign([KafkaPartition(partition.topic, partition.partition, lag.next_offset)])
+        message = consumer.poll(TIMEOUT_SECONDS)
+        if message is None or message.error() is not None:
+            return None
+        _, milliseconds = message.timestamp()
+        return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+    except KafkaException:
+        return None
+    finally:
+        consumer.close()
+
+
+def retention_headroom(settings: Settings, lags: list[PartitionLag], at: datetime) -> CheckResult:
+    """Hours until retention deletes the oldest unread record, at `at`, against the minimum."""
+    minimum = settings.quality.min_retention_headroom_hours
+    unread = [lag for lag in lags if lag.lag > 0]
+    if not unread:
+        return CheckResult("retention_headroom", None, minimum, True, "nothing unread in Kafka")
+    retention = retention_ms(settings, sorted({lag.partition.topic for lag in unread}))
+    headrooms: dict[str, float] = {}
+    for lag in unread:
+        kept_for = retention[lag.partition.topic]
+        written_at = oldest_unread_timestamp(settings, lag)
+        if kept_for < 0 or written_at is None:
+            continue
+        expires_at = written_at + timedelta(milliseconds=kept_for)
+        headrooms[f"{lag.partition.topic}[{lag.partition.partition}]"] = (
+            expires_at - at
+        ).total_seconds() / 3600
+    if not headrooms:
+        return CheckResult("retention_headroom", None, minimum, True, "unread data never expires")
+    tightest = min(headrooms, key=headrooms.__getitem__)
+    hours = round(headrooms[tightest], 2)
+    return CheckResult(
+        "retention_headroom",
+        hours,
+        minimum,
+        hours >= minimum,
+        f"oldest unread record ({tightest}) expires in {hours:g} h (minimum {minimum:g} h)",
+    )
