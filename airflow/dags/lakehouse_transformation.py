@@ -2,7 +2,8 @@
 ### Lakehouse transformation: dbt silver -> gold -> tests
 
 Triggered by the bronze Asset (each successful ingestion). One task per dbt layer, in
-order: `dbt run` of staging + silver, `dbt run` of gold, then `dbt test` of everything.
+order: `dbt run` of staging + silver and `dbt snapshot` (users), `dbt run` of gold, then
+`dbt test` of everything.
 Each step keeps its own dbt artifacts under `<state_dir>/dbt/<step>`; the quality DAG reads
 the test step's `run_results.json`. On failure dbt's log path is in the task's error.
 """
@@ -42,14 +43,14 @@ with DAG(
 
     @task
     def dbt_silver() -> None:
-        """Staging views and the deduplicated silver events."""
+        """Staging views, the deduplicated silver events, then the users snapshot (the
+        history that gold's type-2 dim_users is built from)."""
         settings = load_settings()
+        artifacts = dbt_artifacts_dir(settings, "silver")
         pipeline.transform(
-            settings,
-            select=SILVER_SELECTION,
-            dbt_command="run",
-            artifacts_dir=dbt_artifacts_dir(settings, "silver"),
+            settings, select=SILVER_SELECTION, dbt_command="run", artifacts_dir=artifacts
         )
+        pipeline.transform(settings, dbt_command="snapshot", artifacts_dir=artifacts)
 
     @task
     def dbt_gold() -> None:

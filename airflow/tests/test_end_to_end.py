@@ -80,7 +80,18 @@ def test_ingestion_transformation_quality_run_for_real(stack: Stack) -> None:
     transformation = stack.bag.dags["lakehouse_transformation"].test(logical_date=LOGICAL_DATE)
     assert str(transformation.state) == "success"
     gold = {t.name: t.rows for t in pipeline.all_tables(stack.settings) if t.layer == "gold"}
-    assert set(gold) == {"daily_user_stats", "device_usage", "top_artists", "top_tracks"}
+    assert set(gold) == {
+        "daily_user_stats",
+        "device_usage",
+        "top_artists",
+        "top_tracks",
+        "fct_listens",
+        "dim_users",
+        "dim_tracks",
+        "dim_artists",
+        "dim_date",
+        "track_recommendations",
+    }
     assert all(rows for rows in gold.values())
 
     quality = stack.bag.dags["lakehouse_quality"].test(logical_date=LOGICAL_DATE)
