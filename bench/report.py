@@ -119,11 +119,11 @@ def markdown(results: dict[str, Any], command: str) -> str:
         "",
         f"## dbt on DuckDB: {dbt['events']:,} events, then {dbt['new_events']:,} more",
         "",
-        f"Silver ends with {dbt['silver_rows']:,} rows. Full build (`dbt run --full-refresh`) "
-        f"{dbt['full']['seconds']:.1f} s; incremental run (`dbt run`) "
+        f"Silver ends with {dbt['silver_rows']:,} rows. Full build (`dbt build --full-refresh`) "
+        f"{dbt['full']['seconds']:.1f} s; incremental build (`dbt build`) "
         f"{dbt['incremental']['seconds']:.1f} s = {dbt['incremental_share']:.1%} of the full.",
         "",
-        "| model | full (s) | incremental (s) |",
+        "| model or snapshot | full (s) | incremental (s) |",
         "| --- | --- | --- |",
         *(
             f"| {model} | {seconds:.2f} | {dbt['incremental']['models'].get(model, 0.0):.2f} |"
