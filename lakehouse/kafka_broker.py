@@ -173,8 +173,9 @@ class KafkaBroker:
         if (self.data_dir / "meta.properties").exists():
             return
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        # One id in 64 starts with "-": only the --option=value form keeps it a value.
         command = self._java_command(
-            "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(config)
+            "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", f"--config={config}"
         )
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
