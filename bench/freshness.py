@@ -20,7 +20,7 @@ from lakehouse.config import Settings
 from lakehouse.pipeline import configured_catalog
 from lakehouse.reliability.harness import JobProcess, delta_versions, wait_for
 from lakehouse.simulator import generate_events, producer_config
-from lakehouse.tables import lake_connection
+from lakehouse.tables import delta_row_count, lake_connection
 
 
 @dataclass(frozen=True)
@@ -110,10 +110,7 @@ def _text(path: Path) -> str:
 
 def _bronze_rows(settings: Settings) -> int:
     with lake_connection(settings) as connection:
-        row = connection.execute(
-            "select count(*) from delta_scan(?)", [settings.bronze_events_location]
-        ).fetchone()
-    return int(row[0]) if row else 0
+        return delta_row_count(connection, settings.bronze_events_location) or 0
 
 
 def commit_times(location: str) -> dict[str, float]:

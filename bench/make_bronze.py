@@ -7,13 +7,13 @@ Run with spark-submit (the bench does): make_bronze.py --env local --first-id N 
 
 from __future__ import annotations
 
-import argparse
+import sys
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse.config import load_settings
+from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings
 from lakehouse.simulator import DEFAULT_TOPICS, DEVICES
 from transformations.bronze import BRONZE_PARTITION_COLUMNS, BRONZE_SCHEMA
 
@@ -92,12 +92,13 @@ def synthetic_bronze(spark: SparkSession, reference: Path, first_id: int, rows: 
 
 def main() -> None:
     """Append the rows to the configured bronze table."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--env", default=None)
+    parser = job_parser("make_bronze", __doc__.splitlines()[0])
     parser.add_argument("--first-id", type=int, required=True)
     parser.add_argument("--rows", type=int, required=True)
     arguments = parser.parse_args()
-    settings = load_settings(arguments.env)
+    settings = load_job_settings(arguments, "make_bronze")
+    if settings is None:
+        sys.exit(EXIT_BAD_CONFIG)
     spark = SparkSession.builder.getOrCreate()
     frame = synthetic_bronze(
         spark, Path(settings.reference_location), arguments.first_id, arguments.rows

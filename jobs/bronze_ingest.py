@@ -19,7 +19,6 @@ import argparse
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from types import FrameType
 
 from pyspark.errors import StreamingQueryException
@@ -34,8 +33,9 @@ from pyspark.sql.streaming.listener import (
 from pyspark.sql.streaming.query import StreamingQuery
 
 from jobs.data_loss import check_data_loss
+from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings
 from lakehouse import locks
-from lakehouse.config import ConfigError, Settings, load_settings
+from lakehouse.config import Settings
 from lakehouse.simulator.kafka_topics import BrokerUnavailableError
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
@@ -49,7 +49,6 @@ from transformations.bronze import (
 
 EXIT_OK = 0
 EXIT_QUERY_FAILED = 1
-EXIT_BAD_CONFIG = 2
 EXIT_LOCKED = 3
 EXIT_DATA_LOSS = 4
 
@@ -174,9 +173,7 @@ def start_ingest(spark: SparkSession, settings: Settings, trigger: str) -> list[
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Arguments given after the job file on the spark-submit line."""
-    parser = argparse.ArgumentParser(prog="bronze_ingest", description=__doc__.splitlines()[0])
-    parser.add_argument("--env", help="environment: conf/<env>.yaml (default: LAKEHOUSE_ENV)")
-    parser.add_argument("--conf-dir", type=Path, help="folder holding base.yaml (default: conf/)")
+    parser = job_parser("bronze_ingest", __doc__.splitlines()[0])
     parser.add_argument(
         "--trigger",
         choices=["available-now", "continuous"],
@@ -188,10 +185,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ingest until the trigger says stop (available-now) or a signal arrives."""
     args = parse_args(argv)
-    try:
-        settings = load_settings(args.env, args.conf_dir)
-    except ConfigError as error:
-        print(f"bronze_ingest: {error}", file=sys.stderr)
+    settings = load_job_settings(args, "bronze_ingest")
+    if settings is None:
         return EXIT_BAD_CONFIG
     trigger = args.trigger or settings.ingest.trigger
     try:

@@ -18,15 +18,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from pathlib import Path
 
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
-from lakehouse.config import ConfigError, Settings, load_settings
+from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings
+from lakehouse.config import Settings
 
 EXIT_OK = 0
-EXIT_BAD_CONFIG = 2
 EXIT_NO_TABLE = 5
 
 
@@ -60,9 +59,7 @@ def maintain(spark: SparkSession, settings: Settings, closed_before: datetime) -
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Arguments given after the job file on the spark-submit line."""
-    parser = argparse.ArgumentParser(prog="bronze_maintenance", description=__doc__.splitlines()[0])
-    parser.add_argument("--env", help="environment: conf/<env>.yaml (default: LAKEHOUSE_ENV)")
-    parser.add_argument("--conf-dir", type=Path, help="folder holding base.yaml (default: conf/)")
+    parser = job_parser("bronze_maintenance", __doc__.splitlines()[0])
     parser.add_argument(
         "--closed-before",
         type=datetime.fromisoformat,
@@ -75,10 +72,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Compact and vacuum the bronze table once."""
     args = parse_args(argv)
-    try:
-        settings = load_settings(args.env, args.conf_dir)
-    except ConfigError as error:
-        print(f"bronze_maintenance: {error}", file=sys.stderr)
+    settings = load_job_settings(args, "bronze_maintenance")
+    if settings is None:
         return EXIT_BAD_CONFIG
     spark = SparkSession.builder.appName(f"{settings.spark.app_name}-maintenance").getOrCreate()
     try:

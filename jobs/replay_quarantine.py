@@ -21,15 +21,15 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from delta.tables import DeltaTable
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.bronze_ingest import written_locations
+from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings
 from lakehouse import locks
-from lakehouse.config import ConfigError, Settings, load_settings
+from lakehouse.config import Settings
 from transformations.bronze import (
     BRONZE_COLUMNS,
     BRONZE_PARTITION_COLUMNS,
@@ -41,7 +41,6 @@ from transformations.bronze import (
 )
 
 EXIT_OK = 0
-EXIT_BAD_CONFIG = 2
 EXIT_LOCKED = 3
 
 # spark-submit names every job after spark.app_name; the session says which job this is.
@@ -263,9 +262,7 @@ def run(settings: Settings, dry_run: bool) -> int:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Arguments given after the job file on the spark-submit line."""
-    parser = argparse.ArgumentParser(prog="replay_quarantine", description=__doc__.splitlines()[0])
-    parser.add_argument("--env", help="environment: conf/<env>.yaml (default: LAKEHOUSE_ENV)")
-    parser.add_argument("--conf-dir", type=Path, help="folder holding base.yaml (default: conf/)")
+    parser = job_parser("replay_quarantine", __doc__.splitlines()[0])
     parser.add_argument(
         "--dry-run", action="store_true", help="report what would move, write nothing"
     )
@@ -275,10 +272,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Replay once; a writing replay holds the bronze job's locks, so never beside an ingest."""
     args = parse_args(argv)
-    try:
-        settings = load_settings(args.env, args.conf_dir)
-    except ConfigError as error:
-        print(f"replay_quarantine: {error}", file=sys.stderr)
+    settings = load_job_settings(args, "replay_quarantine")
+    if settings is None:
         return EXIT_BAD_CONFIG
     if args.dry_run:
         # A dry run writes nothing, so it may look while an ingest is running.
