@@ -37,6 +37,7 @@ from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings
 from lakehouse import locks
 from lakehouse.config import Settings
 from lakehouse.simulator.kafka_topics import BrokerUnavailableError
+from lakehouse.streaming_progress import progress_file, write_progress
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
     QUARANTINE_PARTITION_COLUMNS,
@@ -57,11 +58,13 @@ QUARANTINE_SINK = "quarantine_events"
 
 
 class ProgressPrinter(StreamingQueryListener):
-    """Prints one line per micro-batch so long runs show where they are."""
+    """Prints one line per micro-batch so long runs show where they are, and keeps each
+    query's last progress where `lakehouse status` reads it."""
 
     # Method names are PySpark's listener API.
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.names: dict[str, str] = {}
+        self.settings = settings
 
     def onQueryStarted(self, event: QueryStartedEvent) -> None:  # noqa: N802
         self.names[str(event.id)] = event.name or str(event.id)
@@ -84,6 +87,8 @@ class ProgressPrinter(StreamingQueryListener):
             f"commit {phases.get('commitOffsets', 0)})",
             flush=True,
         )
+        query_name = progress.name or str(progress.id)
+        write_progress(progress_file(self.settings, query_name), progress.json)
 
     def onQueryIdle(self, event: QueryIdleEvent) -> None:  # noqa: N802
         """Nothing to report: idle queries are normal in continuous mode."""
@@ -235,7 +240,7 @@ MAX_RECOVERY_RESTARTS = 3
 
 def run_queries(spark: SparkSession, settings: Settings, trigger: str) -> int:
     """Start both sinks and wait for them; stop both on a signal or when one fails."""
-    spark.streams.addListener(ProgressPrinter())
+    spark.streams.addListener(ProgressPrinter(settings))
     stopping = False
     queries: list[StreamingQuery] = []
 

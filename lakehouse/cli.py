@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -10,18 +12,20 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from lakehouse import pipeline
 from lakehouse.airflow_cli import app as airflow_app
 from lakehouse.check import CheckError, run_check
 from lakehouse.config import ConfigError, Settings, load_settings
+from lakehouse.dashboard import DashboardError, dashboard_address, streamlit_command
 from lakehouse.dbt import DbtCommandError
 from lakehouse.kafka_broker import BrokerError
 from lakehouse.reliability import report, scenarios
 from lakehouse.replay import replay_quarantine
 from lakehouse.simulator import SimulatorKafkaError
 from lakehouse.spark_submit import SparkSubmitError, printable, spark_submit_command
+from lakehouse.status import FAIL, status_report
+from lakehouse.status_view import print_status
 from lakehouse.warehouse_cli import app as warehouse_app
 
 app = typer.Typer(
@@ -170,20 +174,48 @@ def status(
     context: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Services and every table (layer, name, location, rows)."""
+    """The operator's view: services, tables (rows, freshness), Kafka lag and retention
+    headroom per partition, the streaming queries' last batch, quarantine, and a verdict.
+
+    Exits 1 when the verdict is FAIL (OK and WARN exit 0).
+    """
     settings = _settings(context)
-    report = pipeline.status(settings)
+    try:
+        report = status_report(settings)
+    except KNOWN_ERRORS as error:
+        raise _fail(error) from None
     if as_json:
         print(json.dumps(report, indent=2))
-        return
-    kafka = report["services"]["kafka"]
-    running = "[green]running[/]" if kafka["running"] else "[red]not running[/]"
-    console.print(f"Kafka: {running} at {kafka['bootstrap_servers']}")
-    table = Table("layer", "name", "rows", "location")
-    for row in report["tables"]:
-        rows = "-" if row["rows"] is None else f"{row['rows']:,}"
-        table.add_row(row["layer"], row["name"], rows, row["location"])
-    console.print(table)
+    else:
+        print_status(report, console)
+    if report["verdict"]["level"] == FAIL:
+        raise typer.Exit(1)
+
+
+@app.command()
+def dashboard(
+    context: typer.Context,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (default: dashboard.port).")
+    ] = None,
+) -> None:
+    """Start the Streamlit dashboard: now playing, top tracks and artists, daily listening,
+    device mix, pipeline health. Ctrl-C stops it."""
+    settings = _settings(context)
+    try:
+        host, chosen = dashboard_address(settings, port)
+    except DashboardError as error:
+        raise _fail(error) from None
+    console.print(f"Dashboard on [bold]http://{host}:{chosen}[/] (Ctrl-C stops it)")
+    # The app loads the settings itself: give it this command's environment.
+    environment = {**os.environ, "LAKEHOUSE_ENV": settings.env}
+    try:
+        code = subprocess.run(
+            streamlit_command(host, chosen), env=environment, check=False
+        ).returncode
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
 
 
 @app.command()

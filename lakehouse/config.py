@@ -170,6 +170,29 @@ class QualityConfig(_Section):
     min_retention_headroom_hours: float = Field(ge=0)
 
 
+class StatusConfig(_Section):
+    """WARN thresholds of `lakehouse status`; FAIL is the quality section's gate."""
+
+    freshness_warn_minutes: int = Field(ge=1)
+    consumer_lag_warn: int = Field(ge=0)
+    retention_headroom_warn_hours: float = Field(ge=0)
+    quarantine_warn_share: float = Field(ge=0, le=1)
+    quarantine_fail_share: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _warn_before_fail(self) -> StatusConfig:
+        if self.quarantine_warn_share > self.quarantine_fail_share:
+            raise ValueError("quarantine_warn_share must not be above quarantine_fail_share")
+        return self
+
+
+class DashboardConfig(_Section):
+    host: str = Field(min_length=1)
+    port: int = Field(ge=1, le=65535)
+    now_playing_minutes: int = Field(ge=1)
+    cache_seconds: int = Field(ge=0)
+
+
 # Delta refuses VACUUM below 7 days unless its safety check is switched off; this project
 # never switches it off, and never configures less.
 MIN_VACUUM_RETENTION_HOURS = 168
@@ -220,9 +243,34 @@ class Settings(_Section):
     warehouse: WarehouseConfig
     airflow: AirflowConfig
     quality: QualityConfig
+    status: StatusConfig
+    dashboard: DashboardConfig
     maintenance: MaintenanceConfig
     alerts: AlertsConfig
     emr: EmrConfig
+
+    @model_validator(mode="after")
+    def _status_warns_before_quality_fails(self) -> Settings:
+        status, quality = self.status, self.quality
+        pairs = [
+            (
+                status.freshness_warn_minutes <= quality.freshness_minutes,
+                "status.freshness_warn_minutes must not be above quality.freshness_minutes",
+            ),
+            (
+                status.consumer_lag_warn <= quality.max_consumer_lag,
+                "status.consumer_lag_warn must not be above quality.max_consumer_lag",
+            ),
+            (
+                status.retention_headroom_warn_hours >= quality.min_retention_headroom_hours,
+                "status.retention_headroom_warn_hours must not be below "
+                "quality.min_retention_headroom_hours",
+            ),
+        ]
+        problems = [message for consistent, message in pairs if not consistent]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     def path(self, value: str) -> Path:
         """A local path setting, absolute (relative ones hang off the project root)."""
@@ -337,7 +385,8 @@ def _describe(error: ValidationError, origins: dict[tuple[str, ...], str], files
     lines = []
     for problem in error.errors():
         location = tuple(str(part) for part in problem["loc"])
-        dotted = ".".join(location)
+        # A check across sections (a model validator) has no key of its own: its message names them.
+        dotted = ".".join(location) or "settings"
         source = next(
             (origins[location[:i]] for i in range(len(location), 0, -1) if location[:i] in origins),
             files,

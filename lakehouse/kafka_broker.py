@@ -35,7 +35,8 @@ class BrokerStatus:
     log_file: Path
 
 
-def _port_open(host: str, port: int) -> bool:
+def port_open(host: str, port: int) -> bool:
+    """True when something accepts TCP connections on host:port."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((host, port)) == 0
@@ -101,7 +102,7 @@ class KafkaBroker:
     def status(self) -> BrokerStatus:
         """Whether our broker runs and answers on its port."""
         pid = self.pid()
-        running = pid is not None and _port_open(self.host, self.port)
+        running = pid is not None and port_open(self.host, self.port)
         return BrokerStatus(running, pid, self.bootstrap_servers, self.log_file)
 
     def _java(self) -> str:
@@ -186,7 +187,7 @@ class KafkaBroker:
 
     def _check_ports_free(self) -> None:
         for port in (self.port, self.controller_port):
-            if _port_open(self.host, port):
+            if port_open(self.host, port):
                 raise BrokerError(
                     f"port {port} on {self.host} is already in use by another process, "
                     "so the local broker cannot start. Stop that process, or choose other "
@@ -228,7 +229,7 @@ class KafkaBroker:
                     f"the broker exited with code {process.returncode} while starting; "
                     f"its log ends with:\n{self.log_tail()}"
                 )
-            if _port_open(self.host, self.port):
+            if port_open(self.host, self.port):
                 # Created only once the port answers: librdkafka logs every refused connect.
                 admin = admin or AdminClient(
                     {"bootstrap.servers": self.bootstrap_servers, "socket.timeout.ms": 2000}

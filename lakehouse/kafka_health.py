@@ -109,31 +109,49 @@ def oldest_unread_timestamp(settings: Settings, lag: PartitionLag) -> datetime |
         consumer.close()
 
 
-def retention_headroom(settings: Settings, lags: list[PartitionLag], at: datetime) -> CheckResult:
-    """Hours until retention deletes the oldest unread record, at `at`, against the minimum."""
-    minimum = settings.quality.min_retention_headroom_hours
+def partition_headroom_hours(
+    settings: Settings, lags: list[PartitionLag], at: datetime
+) -> dict[TopicPartition, float]:
+    """Per partition with unread records, hours at `at` until retention deletes the oldest.
+
+    Partitions with nothing unread, or whose topic keeps records forever, have no entry.
+    """
     unread = [lag for lag in lags if lag.lag > 0]
     if not unread:
-        return CheckResult("retention_headroom", None, minimum, True, "nothing unread in Kafka")
+        return {}
     retention = retention_ms(settings, sorted({lag.partition.topic for lag in unread}))
-    headrooms: dict[str, float] = {}
+    headrooms: dict[TopicPartition, float] = {}
     for lag in unread:
         kept_for = retention[lag.partition.topic]
         written_at = oldest_unread_timestamp(settings, lag)
         if kept_for < 0 or written_at is None:
             continue
         expires_at = written_at + timedelta(milliseconds=kept_for)
-        headrooms[f"{lag.partition.topic}[{lag.partition.partition}]"] = (
-            expires_at - at
-        ).total_seconds() / 3600
+        headrooms[lag.partition] = round((expires_at - at).total_seconds() / 3600, 2)
+    return headrooms
+
+
+def headroom_check(
+    settings: Settings, lags: list[PartitionLag], headrooms: dict[TopicPartition, float]
+) -> CheckResult:
+    """The tightest partition's headroom against quality.min_retention_headroom_hours."""
+    minimum = settings.quality.min_retention_headroom_hours
+    if not any(lag.lag for lag in lags):
+        return CheckResult("retention_headroom", None, minimum, True, "nothing unread in Kafka")
     if not headrooms:
         return CheckResult("retention_headroom", None, minimum, True, "unread data never expires")
     tightest = min(headrooms, key=headrooms.__getitem__)
-    hours = round(headrooms[tightest], 2)
+    hours = headrooms[tightest]
     return CheckResult(
         "retention_headroom",
         hours,
         minimum,
         hours >= minimum,
-        f"oldest unread record ({tightest}) expires in {hours:g} h (minimum {minimum:g} h)",
+        f"oldest unread record ({tightest.topic}[{tightest.partition}]) expires in {hours:g} h "
+        f"(minimum {minimum:g} h)",
     )
+
+
+def retention_headroom(settings: Settings, lags: list[PartitionLag], at: datetime) -> CheckResult:
+    """Hours until retention deletes the oldest unread record, at `at`, against the minimum."""
+    return headroom_check(settings, lags, partition_headroom_hours(settings, lags, at))

@@ -9,7 +9,6 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -160,21 +159,6 @@ def transform(
     if full_refresh:
         command.append("--full-refresh")
     run_project(settings, command, artifacts_dir=artifacts_dir)
-
-
-def status(settings: Settings) -> dict[str, Any]:
-    """Services and tables in the stable `lakehouse status --json` shape."""
-    broker = local_broker(settings).status()
-    return {
-        "services": {
-            "kafka": {
-                "running": broker.running,
-                "bootstrap_servers": settings.kafka_bootstrap,
-                "pid": broker.pid,
-            }
-        },
-        "tables": [table.as_json() for table in all_tables(settings)],
-    }
 
 
 @dataclass

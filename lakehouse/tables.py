@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,8 @@ def lake_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
         connection.close()
 
 
-def _is_delta_table(connection: duckdb.DuckDBPyConnection, location: str) -> bool:
+def is_delta_table(connection: duckdb.DuckDBPyConnection, location: str) -> bool:
+    """True once a Delta table has its first commit at the location."""
     if is_s3(location):
         # S3 has no folders: the table exists once its first commit file does.
         log_files = f"{duckdb_uri(location).rstrip('/')}/_delta_log/*.json"
@@ -64,7 +66,7 @@ def _is_delta_table(connection: duckdb.DuckDBPyConnection, location: str) -> boo
 
 def delta_row_count(connection: duckdb.DuckDBPyConnection, location: str) -> int | None:
     """Rows in a Delta table, or None when there is no table at the location yet."""
-    if not _is_delta_table(connection, location):
+    if not is_delta_table(connection, location):
         return None
     row = connection.execute(
         "select count(*) from delta_scan(?)", [duckdb_uri(location)]
@@ -110,6 +112,47 @@ def all_tables(settings: Settings) -> list[TableInfo]:
     with lake_connection(settings) as connection:
         tables = lake_tables(settings, connection)
     return tables + warehouse_tables(settings)
+
+
+# The column that says when a row arrived, in the tables that have one (gold has none).
+ARRIVAL_COLUMNS = ("ingested_at", "detected_at")
+
+
+def _newest_arrival(
+    connection: duckdb.DuckDBPyConnection, relation: str, parameters: list[str]
+) -> datetime | None:
+    described = connection.execute(f"select * from {relation} limit 0", parameters).description
+    columns = {column[0] for column in described or []}
+    arrival = next((name for name in ARRIVAL_COLUMNS if name in columns), None)
+    if arrival is None:
+        return None
+    row = connection.execute(f"select max({arrival}) from {relation}", parameters).fetchone()
+    newest = row[0] if row else None
+    if not isinstance(newest, datetime):
+        return None
+    # Warehouse timestamps are naive UTC; the lake's come back zoned (the connection is UTC).
+    return newest.replace(tzinfo=UTC) if newest.tzinfo is None else newest.astimezone(UTC)
+
+
+def newest_arrivals(settings: Settings, tables: list[TableInfo]) -> dict[str, datetime]:
+    """When the newest row of each table with rows and an arrival column arrived, by location."""
+    found: dict[str, datetime] = {}
+    with lake_connection(settings) as connection:
+        for table in tables:
+            if table.rows and table.layer not in WAREHOUSE_LAYERS:
+                newest = _newest_arrival(connection, "delta_scan(?)", [duckdb_uri(table.location)])
+                if newest is not None:
+                    found[table.location] = newest
+    in_warehouse = [t for t in tables if t.rows and t.layer in WAREHOUSE_LAYERS]
+    if not in_warehouse:
+        return found
+    database = settings.path(settings.warehouse.duckdb_path)
+    with duckdb.connect(str(database), read_only=True) as connection:
+        for table in in_warehouse:
+            newest = _newest_arrival(connection, f'"{table.layer}"."{table.name}"', [])
+            if newest is not None:
+                found[table.location] = newest
+    return found
 
 
 def query_warehouse(settings: Settings, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:

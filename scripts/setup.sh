@@ -7,7 +7,8 @@
 #   4. installs DuckDB's delta extension from its PyPI package into .lakehouse/warehouse;
 #   5. installs checkov (Terraform checks) in its own environment, .lakehouse/checkov;
 #   6. installs Airflow into its own environment (.lakehouse/airflow-venv) from airflow/uv.lock
-#      and migrates its SQLite database (.lakehouse/airflow).
+#      and migrates its SQLite database (.lakehouse/airflow);
+#   7. installs Chromium (Debian package) for the dashboard's browser test, when missing.
 # Nothing is downloaded when the pipeline runs.
 set -euo pipefail
 
@@ -108,6 +109,22 @@ if ! { [ -f "$AIRFLOW_STAMP" ] && [ "$(cat "$AIRFLOW_STAMP")" = "$AIRFLOW_WANT" 
     "$AIRFLOW_VENV/bin/airflow" db migrate >"$STATE/airflow/migrate.log" 2>&1 \
     || die "airflow db migrate failed; see .lakehouse/airflow/migrate.log"
   echo "$AIRFLOW_WANT" > "$AIRFLOW_STAMP"
+fi
+
+# 7. Chromium for the dashboard's browser test ---------------------------------------------
+# Debian's own package (a browser download would fail here); the test drives it over the
+# DevTools protocol, so no chromedriver is needed. Skipped when it is already installed.
+if ! command -v chromium >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    say "installing Chromium (Debian package chromium) for the dashboard's browser test"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } \
+      >"$STATE/chromium-install.log" 2>&1 \
+      || die "apt-get install chromium failed; see .lakehouse/chromium-install.log"
+  else
+    say "warning: Chromium is not installed and set-up cannot install it (needs root and apt-get).
+  The dashboard's browser test (tests/lakehouse/dashboard/test_browser.py) will fail until it
+  is: as root on Debian/Ubuntu, apt-get install chromium. Everything else works without it."
+  fi
 fi
 
 say "ready: $("$ROOT/.venv/bin/lakehouse" --help >/dev/null && echo 'lakehouse CLI installed in .venv/bin')"

@@ -12,6 +12,7 @@ from lakehouse.config import PROJECT_ROOT, Settings, load_settings
 from lakehouse.kafka_broker import KafkaBroker
 from lakehouse.sandbox import free_port, sandbox_environment
 from tests.s3_server import S3Server
+from tests.small_run import SmallRun, build_small_run
 
 SPARK_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "spark"
 KAFKA_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "kafka"
@@ -82,3 +83,12 @@ def stack(tmp_path: Path, kafka_broker: KafkaBroker, monkeypatch: pytest.MonkeyP
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     return load_settings()
+
+
+@pytest.fixture(scope="session")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SmallRun]:
+    """One small run of the whole pipeline, its broker running, for the tests that look at it
+    (notebook, dashboard, status); built once, on first use."""
+    run = build_small_run(tmp_path_factory.mktemp("small-run"))
+    yield run
+    run.broker.stop()

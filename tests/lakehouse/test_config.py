@@ -94,3 +94,37 @@ def test_invalid_yaml_names_the_file(conf_dir: Path) -> None:
     (conf_dir / "local.yaml").write_text("kafka: [unclosed\n")
     with pytest.raises(ConfigError, match=r"local\.yaml: not valid YAML"):
         load_settings("local", conf_dir, environ={})
+
+
+def config_error(conf_dir: Path, overrides: dict[str, str]) -> str:
+    with pytest.raises(ConfigError) as error:
+        load_settings("local", conf_dir, environ=overrides)
+    return str(error.value)
+
+
+def test_a_status_warning_past_its_quality_gate_is_refused(conf_dir: Path) -> None:
+    message = config_error(
+        conf_dir,
+        {
+            "LAKEHOUSE__STATUS__FRESHNESS_WARN_MINUTES": "500",
+            "LAKEHOUSE__STATUS__RETENTION_HEADROOM_WARN_HOURS": "1",
+        },
+    )
+    assert "status.freshness_warn_minutes must not be above quality.freshness_minutes" in message
+    assert (
+        "status.retention_headroom_warn_hours must not be below "
+        "quality.min_retention_headroom_hours" in message
+    )
+
+
+def test_dashboard_port_and_quarantine_shares_are_checked(conf_dir: Path) -> None:
+    message = config_error(
+        conf_dir,
+        {
+            "LAKEHOUSE__DASHBOARD__PORT": "0",
+            "LAKEHOUSE__STATUS__QUARANTINE_WARN_SHARE": "0.5",
+            "LAKEHOUSE__STATUS__QUARANTINE_FAIL_SHARE": "0.1",
+        },
+    )
+    assert "environment variable LAKEHOUSE__DASHBOARD__PORT: dashboard.port:" in message
+    assert "quarantine_warn_share must not be above quarantine_fail_share" in message
