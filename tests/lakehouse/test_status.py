@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from jobs.bronze_ingest import BRONZE_SINK, QUARANTINE_SINK
-from lakehouse.sandbox import sandbox_environment
+from lakehouse.sandbox import sandbox_environment, sandbox_settings
 from lakehouse.status import FAIL, OK, WARN, Finding, grade, status_report, verdict
 from lakehouse.status_view import verdict_line
 from tests.small_run import BAD_RECORDS, UNREAD_EVENTS, SmallRun
@@ -68,9 +68,7 @@ def test_nothing_running_and_no_lake_is_a_warning_not_a_traceback(tmp_path: Path
     assert "no bronze table yet at" in human.stdout
     assert "start it with `lakehouse up`" in human.stdout
     assert human.stdout.rstrip().splitlines()[-1] == "WARN: bronze WARN; kafka WARN"
-    machine = run_status(environment, "--json")
-    assert machine.returncode == 0, machine.stderr
-    report = json.loads(machine.stdout)
+    report = status_report(sandbox_settings(environment))
     assert report["services"]["kafka"]["running"] is False
     assert [table["rows"] for table in report["tables"]] == [None, None, None]
     assert (report["kafka_partitions"], report["streaming"], report["quarantine"]) == ([], [], None)
