@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,7 +10,7 @@ from pathlib import Path
 
 from lakehouse import pipeline
 from lakehouse.config import Settings
-from lakehouse.spark_submit import spark_environment, spark_submit_command
+from lakehouse.spark_submit import run_job_logged
 from lakehouse.tables import SILVER_EVENTS_TABLE, query_warehouse
 
 MAKE_BRONZE = Path(__file__).resolve().parent / "make_bronze.py"
@@ -44,19 +42,9 @@ class DbtCostResult:
 
 def append_bronze(settings: Settings, first_id: int, rows: int, log_path: Path) -> None:
     """Append synthetic bronze rows with Spark (bench/make_bronze.py)."""
-    command = spark_submit_command(
-        settings, job=MAKE_BRONZE, job_args=["--first-id", str(first_id), "--rows", str(rows)]
+    run_job_logged(
+        settings, MAKE_BRONZE, ["--first-id", str(first_id), "--rows", str(rows)], log_path
     )
-    with log_path.open("a", encoding="utf-8") as log:
-        code = subprocess.run(
-            command,
-            env={**os.environ, **spark_environment(settings)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            check=False,
-        ).returncode
-    if code != 0:
-        raise RuntimeError(f"make_bronze.py failed with exit code {code}; see {log_path}")
 
 
 def timed_dbt_build(settings: Settings, artifacts: Path, *, full_refresh: bool) -> DbtRun:

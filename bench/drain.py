@@ -20,7 +20,9 @@ import pyarrow.parquet as pq
 from confluent_kafka import Consumer
 
 from lakehouse.config import Settings
-from lakehouse.spark_submit import spark_environment, spark_submit_command
+from lakehouse.spark_submit import run_job_logged, spark_environment, spark_submit_command
+
+INGEST_PROFILE_JOB = Path(__file__).with_name("ingest_profile.py")
 
 
 @dataclass(frozen=True)
@@ -190,3 +192,12 @@ def bronze_job(settings: Settings, records: int, log_path: Path) -> DrainResult:
         wall_seconds=finished - launched,
         note=f"parse + validate + quarantine + Delta commit; start-up {start_up:.1f}s excluded",
     )
+
+
+def ingest_profile(settings: Settings, workdir: Path) -> dict[str, float | int]:
+    """Seconds of each stage of the bronze job over the same topics (bench/ingest_profile.py)."""
+    output = workdir / "ingest-profile.json"
+    job_args = ["--output", str(output), "--scratch", str(workdir / "profile-tables")]
+    run_job_logged(settings, INGEST_PROFILE_JOB, job_args, workdir / "ingest-profile.log")
+    profile: dict[str, float | int] = json.loads(output.read_text())
+    return profile

@@ -68,7 +68,10 @@ def markdown(results: dict[str, Any], command: str) -> str:
         "",
         f"Run {results['started_at']}, scale `{results['scale']['name']}`, "
         f"{results['seconds']:.0f} s in all. Machine: {machine['cores']} cores, "
-        f"{machine['memory_gib']} GiB, {machine['platform']}, Python {machine['python']}.",
+        f"{machine['memory_gib']} GiB, {machine['platform']}, Python {machine['python']}. "
+        f"Load average (1 min) {results['load_average']['start']} at the start, "
+        f"{results['load_average']['end']} at the end: above {machine['cores']} means "
+        "something else shared the CPU.",
         "",
         "## Targets",
         "",
@@ -99,12 +102,14 @@ def markdown(results: dict[str, Any], command: str) -> str:
         "| --- | --- |",
         *(f"| {name.replace('_', ' ')} | {value:.2f} |" for name, value in ratios(results).items()),
         "",
+        *_profile_section(drain["profile"]),
         "## Freshness",
         "",
         f"{fresh['rate']:,} events/s for {fresh['seconds']} s (achieved "
         f"{fresh['achieved_rate']:,.0f}/s), continuous trigger every "
-        f"{fresh['trigger_interval']}; delay from the producer's send time (Kafka timestamp) "
-        "to the Delta commit that makes the row readable:",
+        f"{fresh['trigger_interval']}, after {fresh['warm_up_events']:,} warm-up events were "
+        "readable; delay from the producer's send time (Kafka timestamp) to the Delta commit "
+        "that makes the row readable:",
         "",
         "| events sent | readable | p50 | p95 | max |",
         "| --- | --- | --- | --- | --- |",
@@ -117,6 +122,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
         f"still unreadable {10 * fresh['seconds']} s after the last send; the percentiles "
         "cover only the readable ones, so the real delays are longer.",
         "",
+        *_small_files_section(results["small_files"]),
         f"## dbt on DuckDB: {dbt['events']:,} events, then {dbt['new_events']:,} more",
         "",
         f"Silver ends with {dbt['silver_rows']:,} rows. Full build (`dbt build --full-refresh`) "
@@ -134,6 +140,54 @@ def markdown(results: dict[str, Any], command: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+PROFILE_STAGES = {
+    "read": "read the topics (Kafka source, noop sink)",
+    "read_parse": "+ parse and validate (noop sink)",
+    "read_parse_bronze_write": "+ write the valid events to Delta (bronze)",
+    "read_parse_quarantine_write": "+ write the rejected records to Delta (quarantine)",
+}
+
+
+def _profile_section(profile: dict[str, Any]) -> list[str]:
+    records = profile["records"]
+    return [
+        f"Where the bronze job's time goes: the same {records:,} records read as one batch, "
+        "each stage run to the end on its own (start-up excluded; `bench/ingest_profile.py`). "
+        "The job runs the two Delta writes as two streaming queries over the same parse.",
+        "",
+        "| stage | seconds | events/s |",
+        "| --- | --- | --- |",
+        *(
+            f"| {label} | {profile[stage]:.1f} | {records / max(profile[stage], 1e-9):,.0f} |"
+            for stage, label in PROFILE_STAGES.items()
+        ),
+        "",
+    ]
+
+
+def _small_files_section(files: dict[str, Any]) -> list[str]:
+    per_day = 86_400 / 10  # micro-batches a day at the default 10-second trigger
+    return [
+        "## Small files",
+        "",
+        f"The freshness run's {files['streaming_commits']} micro-batches added "
+        f"{files['streamed_files']} files ({files['files_per_commit']:.2f} per batch, with "
+        "optimized writes; auto compaction rewrites a partition once 50 small files "
+        "accumulate). At the default 10-second trigger that is about "
+        f"{files['files_per_commit'] * per_day:,.0f} files a day before compaction. Reading "
+        "the fullest day (count, distinct users, total ms played through DuckDB's "
+        "delta_scan, fastest of three) before and after `jobs/bronze_maintenance.py` "
+        f"(OPTIMIZE, {files['optimize_wall_seconds']:.1f} s with spark-submit start-up):",
+        "",
+        "| day | rows | files before | read before (s) | files after | read after (s) |",
+        "| --- | --- | --- | --- | --- | --- |",
+        f"| {files['day']} | {files['rows']:,} | {files['files_before']} | "
+        f"{files['read_seconds_before']:.3f} | {files['files_after']} | "
+        f"{files['read_seconds_after']:.3f} |",
+        "",
+    ]
 
 
 def chart(results: dict[str, Any], path: Path) -> None:

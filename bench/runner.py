@@ -13,9 +13,10 @@ from typing import Any
 from rich.console import Console
 
 from bench.dbt_cost import measure_dbt_cost
-from bench.drain import DrainResult, bronze_job, kafka_ceiling, python_baseline
+from bench.drain import DrainResult, bronze_job, ingest_profile, kafka_ceiling, python_baseline
 from bench.freshness import measure_freshness
 from bench.scales import Scale
+from bench.small_files import measure_small_files
 from lakehouse import pipeline
 from lakehouse.config import load_settings
 from lakehouse.reliability.harness import ledger
@@ -40,6 +41,7 @@ def machine() -> dict[str, Any]:
 def run_benchmarks(scale: Scale, workdir: Path, seed: int, console: Console) -> dict[str, Any]:
     """Run every measurement at `scale` under `workdir`; the results as one JSON document."""
     started = time.monotonic()
+    start_load = round(os.getloadavg()[0], 2)
     results: dict[str, Any] = {
         "scale": asdict(scale),
         "machine": machine(),
@@ -47,9 +49,13 @@ def run_benchmarks(scale: Scale, workdir: Path, seed: int, console: Console) -> 
         "seed": seed,
     }
     results["drain"] = _drain(scale, workdir / "drain", seed, console)
-    results["freshness"] = _freshness(scale, workdir / "freshness", seed, console)
+    results["freshness"], results["small_files"] = _freshness(
+        scale, workdir / "freshness", seed, console
+    )
     results["dbt"] = _dbt(scale, workdir / "dbt", console)
     results["seconds"] = round(time.monotonic() - started, 1)
+    # What else ran: 1-minute load averages above the core count mean the run shared the CPU.
+    results["load_average"] = {"start": start_load, "end": round(os.getloadavg()[0], 2)}
     return results
 
 
@@ -71,6 +77,11 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
         counts = ledger(settings)
         for measure in measures:
             console.print(f"  {measure.name}: {measure.events_per_second:,.0f} events/s")
+        console.print("bronze job stage by stage (batch read of the same topics) ...")
+        profile = ingest_profile(settings, root)
+        console.print(
+            "  " + ", ".join(f"{k} {v:.1f}s" for k, v in profile.items() if k != "records")
+        )
         return {
             "produced": produced,
             "producer_events_per_second": round(report.events_per_second),
@@ -78,6 +89,7 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
                 {**asdict(measure), "events_per_second": round(measure.events_per_second)}
                 for measure in measures
             ],
+            "profile": profile,
             "bronze_rows": counts.bronze,
             "quarantine_rows": counts.quarantine,
             "lost": counts.lost,
@@ -85,7 +97,10 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
         }
 
 
-def _freshness(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, Any]:
+def _freshness(
+    scale: Scale, root: Path, seed: int, console: Console
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Freshness under the continuous job, then the small files it left and their cost."""
     console.rule(
         f"freshness: {scale.freshness_rate:,} events/s for {scale.freshness_seconds}s, "
         f"continuous trigger every {FRESHNESS_TRIGGER_INTERVAL}"
@@ -95,11 +110,21 @@ def _freshness(scale: Scale, root: Path, seed: int, console: Console) -> dict[st
         result = measure_freshness(
             settings, scale.freshness_rate, scale.freshness_seconds, seed, root / "job.log"
         )
+        console.print(
+            f"  p50 {result.p50:.2f}s, p95 {result.p95:.2f}s, max {result.maximum:.2f}s "
+            f"over {result.events:,} events (sent at {result.achieved_rate:,.0f}/s)"
+        )
+        console.rule("small files: the day the continuous job wrote, before and after OPTIMIZE")
+        files = measure_small_files(settings, root / "maintenance.log")
     console.print(
-        f"  p50 {result.p50:.2f}s, p95 {result.p95:.2f}s, max {result.maximum:.2f}s "
-        f"over {result.events:,} events (sent at {result.achieved_rate:,.0f}/s)"
+        f"  {files.streaming_commits} micro-batches added {files.streamed_files} files; "
+        f"{files.day}: {files.files_before} files, read {files.read_seconds_before:.3f}s -> "
+        f"after OPTIMIZE {files.files_after} files, read {files.read_seconds_after:.3f}s"
     )
-    return {**asdict(result), "trigger_interval": FRESHNESS_TRIGGER_INTERVAL}
+    return (
+        {**asdict(result), "trigger_interval": FRESHNESS_TRIGGER_INTERVAL},
+        {**asdict(files), "files_per_commit": round(files.files_per_commit, 2)},
+    )
 
 
 def _dbt(scale: Scale, root: Path, console: Console) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from pyspark.sql.streaming.listener import (
 from pyspark.sql.streaming.query import StreamingQuery
 
 from jobs.data_loss import check_data_loss
-from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings
+from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
 from lakehouse import locks
 from lakehouse.config import Settings
 from lakehouse.simulator.kafka_topics import BrokerUnavailableError
@@ -41,7 +41,6 @@ from lakehouse.streaming_progress import progress_file, write_progress
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
     QUARANTINE_PARTITION_COLUMNS,
-    ValidationRules,
     parse_listening_events,
     quarantined_records,
     valid_events,
@@ -143,15 +142,10 @@ def start_sink(
 
 def start_ingest(spark: SparkSession, settings: Settings, trigger: str) -> list[StreamingQuery]:
     """Start the bronze and quarantine sinks over the same parsed Kafka stream."""
-    rules = ValidationRules(
-        max_payload_bytes=settings.ingest.max_payload_bytes,
-        max_event_age_days=settings.ingest.max_event_age_days,
-        max_event_future_minutes=settings.ingest.max_event_future_minutes,
-    )
     parsed = (
         read_kafka(spark, settings)
         .transform(with_kafka_coordinates)
-        .transform(parse_listening_events, rules)
+        .transform(parse_listening_events, validation_rules(settings))
     )
     interval = settings.ingest.trigger_interval
     return [

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from lakehouse.config import ConfigError, Settings, load_settings
+from transformations.bronze import ValidationRules
 
 EXIT_BAD_CONFIG = 2
 
@@ -26,3 +27,12 @@ def load_job_settings(args: argparse.Namespace, prog: str) -> Settings | None:
     except ConfigError as error:
         print(f"{prog}: {error}", file=sys.stderr)
         return None
+
+
+def validation_rules(settings: Settings) -> ValidationRules:
+    """The bronze parser's limits, from the `ingest` settings."""
+    return ValidationRules(
+        max_payload_bytes=settings.ingest.max_payload_bytes,
+        max_event_age_days=settings.ingest.max_event_age_days,
+        max_event_future_minutes=settings.ingest.max_event_future_minutes,
+    )

@@ -27,7 +27,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.bronze_ingest import written_locations
-from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings
+from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
 from lakehouse import locks
 from lakehouse.config import Settings
 from transformations.bronze import (
@@ -85,15 +85,6 @@ class ReplaySummary:
             + (f" ({by_reason})" if by_reason else "")
             + f", reasons {'to update' if dry_run else 'updated'} {self.reasons_updated:,}"
         )
-
-
-def validation_rules(settings: Settings) -> ValidationRules:
-    """The bronze job's validation limits, as configured today."""
-    return ValidationRules(
-        max_payload_bytes=settings.ingest.max_payload_bytes,
-        max_event_age_days=settings.ingest.max_event_age_days,
-        max_event_future_minutes=settings.ingest.max_event_future_minutes,
-    )
 
 
 def as_kafka_records(quarantine: DataFrame) -> DataFrame:

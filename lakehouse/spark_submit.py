@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -105,3 +107,18 @@ def printable(command: list[str]) -> str:
         else:
             lines.append(" ".join(shlex.quote(part) for part in [argument, *arguments]))
     return " \\\n  ".join(lines)
+
+
+def run_job_logged(settings: Settings, job: Path, job_args: list[str], log_path: Path) -> None:
+    """spark-submit `job` with its output appended to `log_path`; raise if it fails."""
+    command = spark_submit_command(settings, job, job_args=job_args)
+    with log_path.open("a", encoding="utf-8") as log:
+        code = subprocess.run(
+            command,
+            env={**os.environ, **spark_environment(settings)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            check=False,
+        ).returncode
+    if code != 0:
+        raise SparkSubmitError(f"{job.name} failed with exit code {code}; see {log_path}")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from bench.report import targets, write_outputs
+from bench.report import PROFILE_STAGES, targets, write_outputs
 from bench.runner import run_benchmarks
 from bench.scales import SMOKE
 
@@ -31,11 +31,22 @@ def test_smoke_run_measures_everything_and_reports_it(tmp_path: Path) -> None:
     assert drain["bronze_rows"] + drain["quarantine_rows"] == drain["produced"]
     assert (drain["lost"], drain["duplicated"]) == (0, 0)
     assert bronze["wall_seconds"] > bronze["seconds"] > 0
+    assert set(results["load_average"]) == {"start", "end"}
+    profile = drain["profile"]
+    assert profile["records"] == drain["produced"]
+    assert all(profile[stage] > 0 for stage in PROFILE_STAGES)
 
     fresh = results["freshness"]
     assert fresh["sent"] == fresh["events"] == SMOKE.freshness_rate * SMOKE.freshness_seconds
+    assert fresh["warm_up_events"] == SMOKE.freshness_rate
     assert fresh["caught_up"] is True
     assert 0 < fresh["p50"] <= fresh["p95"] <= fresh["maximum"] < 120
+
+    files = results["small_files"]
+    assert 0 < files["rows"] <= fresh["warm_up_events"] + fresh["events"]
+    assert files["streaming_commits"] >= 1 and files["streamed_files"] >= 1
+    assert 1 <= files["files_after"] <= files["files_before"]
+    assert files["read_seconds_before"] > 0 and files["read_seconds_after"] > 0
 
     dbt = results["dbt"]
     assert dbt["new_events"] == int(SMOKE.dbt_events * SMOKE.dbt_new_share)
@@ -48,4 +59,8 @@ def test_smoke_run_measures_everything_and_reports_it(tmp_path: Path) -> None:
     page = paths["markdown"].read_text()
     for name, _, measured, _ in targets(results):
         assert f"| {name} |" in page and measured in page
+    assert f"| {files['day']} | {files['rows']:,} |" in page
+    assert all(
+        f"| {label} | {profile[stage]:.1f} |" in page for stage, label in PROFILE_STAGES.items()
+    )
     assert paths["chart"].read_bytes().startswith(b"\x89PNG")
