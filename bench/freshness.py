@@ -147,14 +147,19 @@ def commit_times(location: str) -> dict[str, float]:
 
 def row_delays(settings: Settings, since: float) -> list[float]:
     """Seconds from each bronze row's Kafka timestamp to its commit's visibility, for the
-    rows sent at or after `since` (epoch seconds)."""
+    rows sent at or after `since` (epoch seconds). Only the partition folders are read: the
+    log's checkpoints (every tenth commit) are Parquet files too."""
     location = settings.bronze_events_location
     visible_at = commit_times(location)
     with lake_connection(settings) as connection:
         rows = connection.execute(
             """
             select filename, epoch_ms(kafka_timestamp) / 1000.0
-            from read_parquet(? || '/**/*.parquet', filename = true, hive_partitioning = false)
+            from read_parquet(
+                ? || '/event_date=*/event_hour=*/*.parquet',
+                filename = true,
+                hive_partitioning = false
+            )
             """,
             [location],
         ).fetchall()
