@@ -64,3 +64,5 @@ def test_smoke_run_measures_everything_and_reports_it(tmp_path: Path) -> None:
         f"| {label} | {profile[stage]:.1f} |" in page for stage, label in PROFILE_STAGES.items()
     )
     assert paths["chart"].read_bytes().startswith(b"\x89PNG")
+    missed = [name for name, _, _, met in targets(results) if not met]
+    assert ("## What limits the missed targets" in page) == bool(missed)
