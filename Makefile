@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; both run set-up first.
-.PHONY: setup demo test lint pytest reliability bench clean
+.PHONY: setup demo test test-slow lint pytest reliability bench clean
 
 VENV := .venv/bin
 
@@ -19,6 +19,11 @@ pytest: setup
 	$(VENV)/pytest
 
 test: lint pytest
+
+# The long end-to-end drills (kill -9, broker restart, second writer, duplicate sends,
+# quarantine replay), about 8 minutes; .ci/run runs them after `make test`.
+test-slow: setup
+	$(VENV)/pytest -m slow
 
 # The full fault drills; rewrites docs/RELIABILITY.md (34 minutes on a busy 2-core machine).
 reliability: setup

@@ -95,6 +95,7 @@ def ids(*numbers: int) -> list[str]:
     return [f"00000000-0000-4000-8000-{number:012d}" for number in numbers]
 
 
+@pytest.mark.slow
 def test_records_fixed_by_a_config_change_move_to_bronze_once(
     stack: Settings,
     spark: SparkSession,

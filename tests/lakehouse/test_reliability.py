@@ -27,6 +27,7 @@ def assert_exactly_once(result: ScenarioResult) -> None:
     assert result.passed, result.notes
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_and_at_commit_loses_and_doubles_nothing(tmp_path: Path) -> None:
     result = crash_restart(tmp_path, REDUCED, SEED)
     assert_exactly_once(result)
@@ -36,10 +37,12 @@ def test_kill_9_at_random_and_at_commit_loses_and_doubles_nothing(tmp_path: Path
     assert result.commit_kills >= 1, "no kill landed between the Delta commit and the checkpoint"
 
 
+@pytest.mark.slow
 def test_broker_restart_mid_stream_loses_and_doubles_nothing(tmp_path: Path) -> None:
     assert_exactly_once(broker_restart(tmp_path, REDUCED, SEED))
 
 
+@pytest.mark.slow
 def test_second_job_on_the_same_checkpoint_is_refused(tmp_path: Path) -> None:
     result = second_writer(tmp_path, REDUCED, SEED)
     assert "exit code 3 (refused)" in result.notes
@@ -47,6 +50,7 @@ def test_second_job_on_the_same_checkpoint_is_refused(tmp_path: Path) -> None:
     assert_exactly_once(result)
 
 
+@pytest.mark.slow
 def test_duplicate_sends_reach_silver_once(tmp_path: Path) -> None:
     result = duplicate_sends(tmp_path, REDUCED, SEED)
     assert_exactly_once(result)
