@@ -1,83 +1,353 @@
-"""Where the bronze job's time goes: the same Kafka topics read as a batch, stage by stage.
+"""Where the bronze job's time goes, and what each tuning lever is worth, in one session.
 
 Run through spark-submit by bench/drain.py (same jars, same Spark conf as the job):
 
-    spark-submit ... bench/ingest_profile.py --env local --output profile.json
+    spark-submit ... bench/ingest_profile.py --env local --output profile.json --scratch DIR
 
-Each stage runs the whole input to a sink and is timed on its own, start-up excluded:
-read only (noop sink), read + parse + validate (noop), read + parse + bronze Delta write,
-read + parse + quarantine Delta write. The job runs the last two as two streaming queries,
-so its cost is about their sum; the difference between stages is what each step costs.
+The same Kafka topics are read as one batch, and each stage runs the whole input to a sink
+and is timed on its own, start-up excluded. The stages are the job's micro-batch in order:
+read (noop sink); + parse and validate (noop); + cache the parsed batch; the bronze Delta
+write from the cache; the quarantine Delta write from the cache (skipped, as in the job,
+when nothing is rejected).
+
+Then each lever is measured against the job's own setting in the same session: the stage it
+acts on runs once more with the lever the other way. Only ratios within one run mean much
+on a shared machine.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, SparkSession
+from pyspark.sql import functions as F
 
+from jobs.bronze_writer import (
+    BRONZE_STATS_COLUMNS,
+    QUARANTINE_STATS_COLUMNS,
+    append_once,
+    prepare_table,
+)
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
 from lakehouse.config import Settings
+from transformations import bronze
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
     QUARANTINE_PARTITION_COLUMNS,
+    keep_table_columns,
     parse_listening_events,
     quarantined_records,
     valid_events,
     with_kafka_coordinates,
 )
 
+OPTIMIZE_WRITE = "spark.databricks.delta.optimizeWrite.enabled"
+CODEC = "spark.sql.parquet.compression.codec"
+SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
+SNAPSHOT_PARTITIONS = "spark.databricks.delta.snapshotPartitions"
+# A continuous run's micro-batches: small, many, each an idempotent append.
+SMALL_BATCHES = 10
+SMALL_BATCH_RECORDS = 1_000
 
-def kafka_batch(spark: SparkSession, settings: Settings) -> DataFrame:
+
+def kafka_batch(
+    spark: SparkSession, settings: Settings, min_partitions: int | None = None
+) -> DataFrame:
     """Everything the event topics hold, as one batch DataFrame."""
-    return (
+    reader = (
         spark.read.format("kafka")
         .option("kafka.bootstrap.servers", settings.kafka_bootstrap)
         .option("subscribe", ",".join(settings.kafka.topics.values()))
         .option("startingOffsets", "earliest")
         .option("endingOffsets", "latest")
-        .load()
     )
+    if min_partitions is not None:
+        reader = reader.option("minPartitions", str(min_partitions))
+    return reader.load()
 
 
-def timed(write: Callable[[], None]) -> float:
-    """Seconds one write takes."""
+def timed(action: Callable[[], object]) -> float:
+    """Seconds one action takes."""
     started = time.perf_counter()
-    write()
+    action()
     return time.perf_counter() - started
 
 
-def profile(spark: SparkSession, settings: Settings, scratch: str) -> dict[str, float | int]:
-    """Seconds per stage over the whole input, and the record count."""
-    records = kafka_batch(spark, settings)
-    parsed = records.transform(with_kafka_coordinates).transform(
-        parse_listening_events, validation_rules(settings)
+@contextmanager
+def spark_conf(spark: SparkSession, key: str, value: str) -> Iterator[None]:
+    """A session setting changed for the block, then put back."""
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
+
+
+@contextmanager
+def variant_type_check() -> Iterator[None]:
+    """The parse as it was: every record's text fields type-checked through variants."""
+    cheap = bronze._wrong_text_type
+
+    def always_exact(event: Column, raw_text: Column) -> Column:
+        return bronze._has_non_text_value(raw_text)
+
+    bronze._wrong_text_type = always_exact
+    try:
+        yield
+    finally:
+        bronze._wrong_text_type = cheap
+
+
+class Profile:
+    """The stages and levers of one session, each timed on the same input."""
+
+    def __init__(self, spark: SparkSession, settings: Settings, scratch: str) -> None:
+        self.spark = spark
+        self.settings = settings
+        self.scratch = scratch
+        self.rules = validation_rules(settings)
+        self.tables = 0
+
+    def parse(self, records: DataFrame) -> DataFrame:
+        return records.transform(with_kafka_coordinates).transform(
+            parse_listening_events, self.rules
+        )
+
+    def noop(self, frame: DataFrame) -> float:
+        return timed(lambda: frame.write.format("noop").mode("overwrite").save())
+
+    def cache(self, parsed: DataFrame) -> tuple[DataFrame, float, int]:
+        """The job's first step: stage the batch in the cache, counting each side."""
+        staged = parsed.transform(keep_table_columns).persist(StorageLevel.MEMORY_AND_DISK)
+        counts: dict[bool, int] = {}
+
+        def count() -> None:
+            is_valid = F.col("quarantine_reason").isNull().alias("is_valid")
+            for row in staged.groupBy(is_valid).count().collect():
+                counts[row["is_valid"]] = row["count"]
+
+        return staged, timed(count), counts.get(False, 0)
+
+    def table(self, name: str) -> str:
+        self.tables += 1
+        return f"{self.scratch}/{name}-{self.tables}"
+
+    def bronze_write(self, frame: DataFrame, *, stats_columns: str | None) -> float:
+        """Append the valid events to a new table, created as the job creates bronze."""
+        target = self.table("bronze")
+        contract = valid_events(frame)
+        if stats_columns is not None:
+            prepare_table(self.spark, target, contract, BRONZE_PARTITION_COLUMNS, stats_columns)
+        return timed(
+            lambda: (
+                contract.write.format("delta")
+                .mode("append")
+                .partitionBy(*BRONZE_PARTITION_COLUMNS)
+                .save(target)
+            )
+        )
+
+    def small_batches(self, batch: DataFrame) -> float:
+        """Seconds for SMALL_BATCHES idempotent appends of `batch`, as micro-batches make."""
+        target = self.table("small-batches")
+        contract = valid_events(batch)
+        prepare_table(self.spark, target, contract, BRONZE_PARTITION_COLUMNS, BRONZE_STATS_COLUMNS)
+        started = time.perf_counter()
+        for batch_id in range(SMALL_BATCHES):
+            append_once(contract, target, BRONZE_PARTITION_COLUMNS, app="bench", batch_id=batch_id)
+        return time.perf_counter() - started
+
+    def quarantine_write(self, frame: DataFrame, rejected: int, skip_empty: bool = True) -> float:
+        """Append the rejected records; the job skips the write when there are none."""
+        if rejected == 0 and skip_empty:
+            return 0.0
+        target = self.table("quarantine")
+        contract = quarantined_records(frame)
+        prepare_table(
+            self.spark, target, contract, QUARANTINE_PARTITION_COLUMNS, QUARANTINE_STATS_COLUMNS
+        )
+        return timed(
+            lambda: (
+                contract.write.format("delta")
+                .mode("append")
+                .partitionBy(*QUARANTINE_PARTITION_COLUMNS)
+                .save(target)
+            )
+        )
+
+
+def lever(
+    name: str, job: str, other: str, *, stage: str, job_s: float, other_s: float
+) -> dict[str, Any]:
+    """One lever: the stage's seconds with the job's setting and with the other one."""
+    return {
+        "lever": name,
+        "job_setting": job,
+        "other_setting": other,
+        "stage": stage,
+        "job_seconds": round(job_s, 2),
+        "other_seconds": round(other_s, 2),
+    }
+
+
+def write_levers(
+    spark: SparkSession, run: Profile, staged: DataFrame, bronze_job_s: float
+) -> list[dict[str, Any]]:
+    """The levers of the Delta write, each measured against the job's setting."""
+    levers = [
+        lever(
+            "Delta statistics",
+            f"only {BRONZE_STATS_COLUMNS}",
+            "every column (Delta's default: the first 32)",
+            stage="bronze write",
+            job_s=bronze_job_s,
+            other_s=run.bronze_write(staged, stats_columns=None),
+        )
+    ]
+    optimized = spark.conf.get(OPTIMIZE_WRITE, "false") == "true"
+    with spark_conf(spark, OPTIMIZE_WRITE, str(not optimized).lower()):
+        other = run.bronze_write(staged, stats_columns=BRONZE_STATS_COLUMNS)
+    levers.append(
+        lever(
+            "optimized writes",
+            "on" if optimized else "off",
+            "off" if optimized else "on",
+            stage="bronze write",
+            job_s=bronze_job_s,
+            other_s=other,
+        )
     )
+    codec = spark.conf.get(CODEC, "snappy") or "snappy"
+    for other_codec in ("zstd", "uncompressed", "snappy"):
+        if other_codec != codec:
+            with spark_conf(spark, CODEC, other_codec):
+                other = run.bronze_write(staged, stats_columns=BRONZE_STATS_COLUMNS)
+            levers.append(
+                lever(
+                    "Parquet codec",
+                    codec,
+                    other_codec,
+                    stage="bronze write",
+                    job_s=bronze_job_s,
+                    other_s=other,
+                )
+            )
+    shuffle = int(spark.conf.get(SHUFFLE_PARTITIONS, "200") or 200)
+    for other_shuffle in sorted({max(1, shuffle // 2), shuffle * 2}):
+        with spark_conf(spark, SHUFFLE_PARTITIONS, str(other_shuffle)):
+            other = run.bronze_write(staged, stats_columns=BRONZE_STATS_COLUMNS)
+        levers.append(
+            lever(
+                "shuffle partitions",
+                str(shuffle),
+                str(other_shuffle),
+                stage="bronze write",
+                job_s=bronze_job_s,
+                other_s=other,
+            )
+        )
+    small = staged.limit(SMALL_BATCH_RECORDS).persist(StorageLevel.MEMORY_AND_DISK)
+    small.count()
+    snapshot = spark.conf.get(SNAPSHOT_PARTITIONS, "50") or "50"
+    other_snapshot = "50" if snapshot != "50" else "4"
+    job_small_s = run.small_batches(small)
+    with spark_conf(spark, SNAPSHOT_PARTITIONS, other_snapshot):
+        other = run.small_batches(small)
+    levers.append(
+        lever(
+            "Delta snapshot partitions",
+            snapshot,
+            other_snapshot,
+            stage=f"{SMALL_BATCHES} idempotent appends of {SMALL_BATCH_RECORDS:,} events",
+            job_s=job_small_s,
+            other_s=other,
+        )
+    )
+    small.unpersist()
+    return levers
+
+
+def profile(spark: SparkSession, settings: Settings, scratch: str) -> dict[str, Any]:
+    """Seconds per stage over the whole input, the record count, and the levers."""
+    run = Profile(spark, settings, scratch)
+    records = kafka_batch(spark, settings, settings.ingest.min_partitions)
     count = records.count()  # also warms the JVM, the Kafka consumer pool and the planner
     # The first Delta write of a session loads Delta's classes and caches: not the stages'.
     spark.range(1).write.format("delta").save(f"{scratch}/warm-up")
 
-    def noop(frame: DataFrame) -> Callable[[], None]:
-        return lambda: frame.write.format("noop").mode("overwrite").save()
-
-    def delta(frame: DataFrame, name: str, partitions: Sequence[str]) -> Callable[[], None]:
-        target = f"{scratch}/{name}"
-        return lambda: frame.write.format("delta").partitionBy(*partitions).save(target)
-
-    return {
-        "records": count,
-        "read": timed(noop(records)),
-        "read_parse": timed(noop(parsed)),
-        "read_parse_bronze_write": timed(
-            delta(valid_events(parsed), "bronze", BRONZE_PARTITION_COLUMNS)
-        ),
-        "read_parse_quarantine_write": timed(
-            delta(quarantined_records(parsed), "quarantine", QUARANTINE_PARTITION_COLUMNS)
-        ),
+    stages: dict[str, float] = {
+        "read": run.noop(records),
+        "read_parse": run.noop(run.parse(records)),
     }
+    staged, stages["read_parse_cache"], rejected = run.cache(run.parse(records))
+    stages["bronze_write"] = run.bronze_write(staged, stats_columns=BRONZE_STATS_COLUMNS)
+    stages["quarantine_write"] = run.quarantine_write(staged, rejected)
+
+    levers = write_levers(spark, run, staged, stages["bronze_write"])
+    staged.unpersist()
+
+    job_cache_s = stages["read_parse_cache"]
+    minimum = settings.ingest.min_partitions
+    other_minimum = 8 if minimum is None else None
+    other_staged, other, _ = run.cache(run.parse(kafka_batch(spark, settings, other_minimum)))
+    other_staged.unpersist()
+    levers.append(
+        lever(
+            "Kafka minPartitions",
+            str(minimum or "one task per Kafka partition"),
+            str(other_minimum or "one task per Kafka partition"),
+            stage="read + parse + cache",
+            job_s=job_cache_s,
+            other_s=other,
+        )
+    )
+    with variant_type_check():
+        other = run.noop(run.parse(records))
+    levers.append(
+        lever(
+            "type check of text fields",
+            "string read, exact check only where a value looks non-text",
+            "every record read again as variants",
+            stage="read + parse",
+            job_s=stages["read_parse"],
+            other_s=other,
+        )
+    )
+    # The job's whole batch against the two-pass alternative: each table written from its
+    # own read and parse, nothing cached.
+    uncached = run.parse(records)
+    two_pass = run.bronze_write(uncached, stats_columns=BRONZE_STATS_COLUMNS)
+    if rejected:
+        two_pass += run.quarantine_write(uncached, rejected)
+    levers.append(
+        lever(
+            "one read and parse for both tables",
+            "cache the parsed batch, write both from it",
+            "each table reads and parses on its own",
+            stage="read + parse + both writes",
+            job_s=job_cache_s + stages["bronze_write"] + stages["quarantine_write"],
+            other_s=two_pass,
+        )
+    )
+    # The previous release's work, for the before/after table: every record type-checked
+    # through variants, each table reading and parsing on its own, statistics on every column.
+    with variant_type_check():
+        previous = run.parse(records)
+        previous_s = run.bronze_write(previous, stats_columns=None)
+        # Its quarantine query read and parsed every record even when none was rejected.
+        previous_s += run.quarantine_write(previous, rejected, skip_empty=False)
+    stages["previous_release_batch"] = previous_s
+    return {"records": count, "rejected": rejected, **stages, "levers": levers}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

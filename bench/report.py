@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # files only: no display on servers or in CI
 import matplotlib.pyplot as plt
 
 from bench.scales import (
-    TARGET_BRONZE_EVENTS_PER_SECOND,
+    GOAL_BRONZE_OVER_PYTHON,
     TARGET_BRONZE_OVER_PYTHON,
     TARGET_FRESHNESS_P95_SECONDS,
     TARGET_INCREMENTAL_SHARE,
@@ -36,16 +36,15 @@ def ratios(results: dict[str, Any]) -> dict[str, float]:
 
 def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     """(target, required, measured, met) for each of the issue's targets."""
-    bronze = results["drain"]["measures"][BRONZE]["events_per_second"]
     found = ratios(results)
     p95 = results["freshness"]["p95"]
     share = results["dbt"]["incremental_share"]
+    over_python = found["bronze_over_python"]
     return [
-        ("bronze ingest", f">= {TARGET_BRONZE_EVENTS_PER_SECOND:,} events/s", f"{bronze:,.0f}",
-         bronze >= TARGET_BRONZE_EVENTS_PER_SECOND),
-        ("bronze vs Python baseline", f">= {TARGET_BRONZE_OVER_PYTHON}x",
-         f"{found['bronze_over_python']:.2f}x",
-         found["bronze_over_python"] >= TARGET_BRONZE_OVER_PYTHON),
+        ("bronze vs Python baseline (floor)", f">= {TARGET_BRONZE_OVER_PYTHON}x",
+         f"{over_python:.2f}x", over_python >= TARGET_BRONZE_OVER_PYTHON),
+        ("bronze vs Python baseline (goal)", f">= {GOAL_BRONZE_OVER_PYTHON}x",
+         f"{over_python:.2f}x", over_python >= GOAL_BRONZE_OVER_PYTHON),
         ("freshness p95", f"<= {TARGET_FRESHNESS_P95_SECONDS:.0f} s", f"{p95:.2f} s",
          p95 <= TARGET_FRESHNESS_P95_SECONDS),
         ("dbt incremental / full", f"<= {TARGET_INCREMENTAL_SHARE:.0%}", f"{share:.1%}",
@@ -53,7 +52,7 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     ]  # fmt: skip
 
 
-def markdown(results: dict[str, Any], command: str) -> str:
+def markdown(results: dict[str, Any], command: str, previous: dict[str, Any] | None = None) -> str:
     """The run as a markdown page (docs/PERFORMANCE.md)."""
     machine = results["machine"]
     drain = results["drain"]
@@ -103,6 +102,7 @@ def markdown(results: dict[str, Any], command: str) -> str:
         *(f"| {name.replace('_', ' ')} | {value:.2f} |" for name, value in ratios(results).items()),
         "",
         *_profile_section(drain["profile"]),
+        *_before_after_section(results, previous),
         "## Freshness",
         "",
         f"{fresh['rate']:,} events/s for {fresh['seconds']} s (achieved "
@@ -145,18 +145,22 @@ def markdown(results: dict[str, Any], command: str) -> str:
 
 PROFILE_STAGES = {
     "read": "read the topics (Kafka source, noop sink)",
-    "read_parse": "+ parse and validate (noop sink)",
-    "read_parse_bronze_write": "+ write the valid events to Delta (bronze)",
-    "read_parse_quarantine_write": "+ write the rejected records to Delta (quarantine)",
+    "read_parse": "read + parse and validate (noop sink)",
+    "read_parse_cache": "read + parse + cache the batch, counting each side (the job's step 1)",
+    "bronze_write": "write the valid events to bronze, from the cache (step 2)",
+    "quarantine_write": "write the rejected records to quarantine, from the cache (step 3; "
+    "skipped when none)",
 }
 
 
 def _profile_section(profile: dict[str, Any]) -> list[str]:
     records = profile["records"]
+    job = profile["read_parse_cache"] + profile["bronze_write"] + profile["quarantine_write"]
     return [
-        f"Where the bronze job's time goes: the same {records:,} records read as one batch, "
-        "each stage run to the end on its own (start-up excluded; `bench/ingest_profile.py`). "
-        "The job runs the two Delta writes as two streaming queries over the same parse.",
+        f"Where the bronze job's time goes: the same {records:,} records read as one batch "
+        f"({profile['rejected']:,} rejected), each stage run to the end on its own "
+        "(start-up excluded; `bench/ingest_profile.py`). One micro-batch of the job is steps "
+        f"1 to 3: {job:.1f} s here.",
         "",
         "| stage | seconds | events/s |",
         "| --- | --- | --- |",
@@ -164,6 +168,71 @@ def _profile_section(profile: dict[str, Any]) -> list[str]:
             f"| {label} | {profile[stage]:.1f} | {records / max(profile[stage], 1e-9):,.0f} |"
             for stage, label in PROFILE_STAGES.items()
         ),
+        "",
+        "### Levers, each measured both ways in the same session",
+        "",
+        "The stage a lever acts on runs again with the lever the other way; the job keeps the "
+        "setting in the first column (`conf/base.yaml`, `jobs/bronze_writer.py`).",
+        "",
+        "| lever | the job's setting | seconds | the other setting | seconds | other / job |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *(
+            f"| {row['lever']} ({row['stage']}) | {row['job_setting']} | "
+            f"{row['job_seconds']:.1f} | {row['other_setting']} | {row['other_seconds']:.1f} | "
+            f"{row['other_seconds'] / max(row['job_seconds'], 1e-9):.2f} |"
+            for row in profile["levers"]
+        ),
+        "",
+    ]
+
+
+def _before_after_section(results: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
+    """This run against the page's previous run, and the previous release's batch against
+    this one's in the same session."""
+    profile = results["drain"]["profile"]
+    job = profile["read_parse_cache"] + profile["bronze_write"] + profile["quarantine_write"]
+    lines = [
+        "## Before and after",
+        "",
+        "In this session: the previous release's work on the same records (every record "
+        "type-checked through variants, bronze and quarantine each reading and parsing on "
+        "their own, statistics on every column) "
+        f"{profile['previous_release_batch']:.1f} s; this release's batch {job:.1f} s "
+        f"({profile['previous_release_batch'] / max(job, 1e-9):.2f}x faster).",
+        "",
+    ]
+    if previous is None:
+        return lines
+    rows = []
+    for name, index in (("bronze job (drain)", BRONZE), ("Python baseline", PYTHON)):
+        before = previous["drain"]["measures"][index]
+        after = results["drain"]["measures"][index]
+        rows.append(
+            f"| {name}: events/s | {before['events_per_second']:,} | "
+            f"{after['events_per_second']:,} |"
+        )
+    rows.append(
+        f"| bronze over Python | {ratios(previous)['bronze_over_python']:.2f} | "
+        f"{ratios(results)['bronze_over_python']:.2f} |"
+    )
+    for key, label in (("read", "read the topics"), ("read_parse", "read + parse")):
+        if key in previous["drain"]["profile"]:
+            rows.append(
+                f"| {label} (s) | {previous['drain']['profile'][key]:.1f} | {profile[key]:.1f} |"
+            )
+    rows.append(
+        f"| freshness p95 (s) | {previous['freshness']['p95']:.2f} | "
+        f"{results['freshness']['p95']:.2f} |"
+    )
+    return [
+        *lines,
+        f"Against this page's previous run ({previous['started_at']}, load average "
+        f"{previous['load_average']['start']} at its start; a different session, so compare "
+        "with care):",
+        "",
+        "| measure | previous run | this run |",
+        "| --- | --- | --- |",
+        *rows,
         "",
     ]
 
@@ -180,23 +249,26 @@ def _limits_section(results: dict[str, Any]) -> list[str]:
     job = measures[BRONZE]
     read_parse = profile["read_parse"]
     parse_only = max(read_parse - profile["read"], 1e-9)
-    write = profile["read_parse_bronze_write"] - read_parse
+    python = measures[PYTHON]["events_per_second"]
+    batch = profile["read_parse_cache"] + profile["bronze_write"] + profile["quarantine_write"]
+    overhead = max(job["seconds"] - batch, 0.0)
     lines = ["## What limits the missed targets", ""]
-    if missed & {"bronze ingest", "bronze vs Python baseline"}:
+    if missed & {"bronze vs Python baseline (floor)", "bronze vs Python baseline (goal)"}:
         lines += [
-            f"- **Bronze ingest.** The job runs two streaming queries, bronze and quarantine "
-            f"(one checkpoint per sink, which the reliability checks reconcile), and each "
-            f"reads and parses every record: read + parse alone takes {read_parse:.1f} s for "
-            f"{records:,} records, twice that is {2 * read_parse:.1f} s of the job's "
-            f"{job['seconds']:.1f} s. Writing the valid events to Delta adds {write:.1f} s "
-            "(Parquet with the raw JSON kept in `raw_value`, file statistics, the optimized-"
-            f"write shuffle). Parsing alone runs at {records / parse_only:,.0f} records/s "
-            f"on this machine, so {TARGET_BRONZE_EVENTS_PER_SECOND:,} events/s is beyond "
-            "Spark's JSON reader on these cores before anything is written. The Python "
-            f"baseline ({measures[PYTHON]['events_per_second']:,}/s) validates nothing, "
-            "keeps no raw value, quarantine or transaction log. Next lever: one query that "
-            "parses once and writes both tables from `foreachBatch` with Delta's idempotent "
-            "writes (`txnAppId`/`txnVersion`), saving one read + parse.",
+            f"- **Bronze ingest.** The job drained {records:,} records in {job['seconds']:.1f} s "
+            f"({job['events_per_second']:,}/s); the Python consumer read them at "
+            f"{python:,}/s. Of the job's time, the batch work is {batch:.1f} s: reading "
+            f"{profile['read']:.1f} s, parsing {parse_only:.1f} s "
+            f"({records / parse_only:,.0f} records/s), caching "
+            f"{max(profile['read_parse_cache'] - read_parse, 0.0):.1f} s, the bronze Delta write "
+            f"{profile['bronze_write']:.1f} s (Parquet with the raw JSON in `raw_value`, "
+            "partitioned by hour, plus the transaction log); the rest, "
+            f"{overhead:.1f} s, is the streaming query's own work (planning, offsets, the "
+            "write-ahead and commit logs) and the session's stop. The Python baseline "
+            "validates nothing and keeps no raw value, quarantine or transaction log. Spark "
+            f"reads Kafka alone at {records / max(profile['read'], 1e-9):,.0f} records/s; "
+            "what stands in the way of 1.0x is the Parquet + Delta write and the JSON parse, "
+            "which share the same two cores.",
         ]
     if "freshness p95" in missed:
         fresh = results["freshness"]
@@ -269,7 +341,8 @@ def chart(results: dict[str, Any], path: Path) -> None:
     figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
     names = ["Kafka ceiling", "Python baseline", "bronze job"]
     left.barh(names, [m["events_per_second"] for m in measures], color=["#999", "#c84", "#48c"])
-    left.axvline(TARGET_BRONZE_EVENTS_PER_SECOND, color="red", linestyle="--", label="target")
+    floor = TARGET_BRONZE_OVER_PYTHON * measures[PYTHON]["events_per_second"]
+    left.axvline(floor, color="red", linestyle="--", label=f"{TARGET_BRONZE_OVER_PYTHON}x Python")
     left.set_xlabel("events/s")
     left.set_title(f"drain of {results['drain']['produced']:,} events")
     left.legend()
@@ -284,6 +357,14 @@ def chart(results: dict[str, Any], path: Path) -> None:
     plt.close(figure)
 
 
+def _previous_run(path: Path, results: dict[str, Any]) -> dict[str, Any] | None:
+    """The run this one replaces, when it was at the same scale."""
+    if not path.exists():
+        return None
+    previous: dict[str, Any] = json.loads(path.read_text())
+    return previous if previous.get("scale") == results["scale"] else None
+
+
 def write_outputs(results: dict[str, Any], directory: Path, command: str) -> dict[str, Path]:
     """performance.json, PERFORMANCE.md and performance.png in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -292,7 +373,8 @@ def write_outputs(results: dict[str, Any], directory: Path, command: str) -> dic
         "markdown": directory / "PERFORMANCE.md",
         "chart": directory / "performance.png",
     }
+    previous = _previous_run(paths["json"], results)
     paths["json"].write_text(json.dumps(results, indent=2) + "\n")
-    paths["markdown"].write_text(markdown(results, command))
+    paths["markdown"].write_text(markdown(results, command, previous))
     chart(results, paths["chart"])
     return paths

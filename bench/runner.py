@@ -79,9 +79,13 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
             console.print(f"  {measure.name}: {measure.events_per_second:,.0f} events/s")
         console.print("bronze job stage by stage (batch read of the same topics) ...")
         profile = ingest_profile(settings, root)
-        console.print(
-            "  " + ", ".join(f"{k} {v:.1f}s" for k, v in profile.items() if k != "records")
-        )
+        stages = {k: v for k, v in profile.items() if isinstance(v, float)}
+        console.print("  " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items()))
+        for row in profile["levers"]:
+            console.print(
+                f"  {row['lever']}: {row['job_setting']} {row['job_seconds']:.1f}s, "
+                f"{row['other_setting']} {row['other_seconds']:.1f}s"
+            )
         return {
             "produced": produced,
             "producer_events_per_second": round(report.events_per_second),

@@ -27,7 +27,9 @@ FULL = Scale("full", drain_events=2_000_000, freshness_rate=10_000, freshness_se
 SCALES = {scale.name: scale for scale in (SMOKE, FULL)}
 
 # The targets on 2 cores, checked (not asserted) in the report.
-TARGET_BRONZE_EVENTS_PER_SECOND = 150_000
-TARGET_BRONZE_OVER_PYTHON = 1.5
-TARGET_FRESHNESS_P95_SECONDS = 5.0
+# The floor: the bronze job drains at least this share of the hand-written Python consumer's
+# rate, validation, quarantine and exactly-once included; the goal is to beat it.
+TARGET_BRONZE_OVER_PYTHON = 0.6
+GOAL_BRONZE_OVER_PYTHON = 1.0
+TARGET_FRESHNESS_P95_SECONDS = 3.0
 TARGET_INCREMENTAL_SHARE = 0.10

@@ -4,13 +4,14 @@ Run it with spark-submit (see `lakehouse ingest --print-command` for the full li
 
     spark-submit --jars ... jobs/bronze_ingest.py --env local --trigger available-now
 
-Exit codes: 0 done, 1 a query failed, 2 bad configuration, 3 another writer holds the
+Exit codes: 0 done, 1 the query failed, 2 bad configuration, 3 another writer holds the
 tables (see lakehouse/locks.py), 4 Kafka deleted records before they were ingested and
-ingest.fail_on_data_loss is on.
+ingest.fail_on_data_loss is on, 5 a lake written by the two-query job cannot be continued
+exactly (the message says what to run).
 
-Two streaming queries read the same topics through the same parsing code, one per sink,
-each with its own checkpoint, so each sink is exactly-once on its own: a record lands in
-bronze or in quarantine, never both, and never twice after a restart.
+One streaming query reads the topics and parses each record once; each micro-batch writes
+the valid events to bronze and the rest to quarantine (jobs/bronze_writer.py), so a record
+lands in bronze or in quarantine, never both, and never twice after a restart.
 """
 
 from __future__ import annotations
@@ -32,142 +33,124 @@ from pyspark.sql.streaming.listener import (
 )
 from pyspark.sql.streaming.query import StreamingQuery
 
+from jobs.bronze_writer import BronzeBatchWriter, prepare_tables
 from jobs.data_loss import check_data_loss
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
+from jobs.spark_files import HadoopCheckpointFiles, delta_transaction_version
 from lakehouse import locks
 from lakehouse.config import Settings
+from lakehouse.ingest_checkpoint import (
+    INGEST_QUERY,
+    LEGACY_BRONZE_QUERY,
+    LEGACY_QUARANTINE_QUERY,
+    UpgradeRefusedError,
+    has_checkpoint,
+    ingest_checkpoint,
+    legacy_checkpoints,
+    legacy_table_end,
+    progress_checkpoints,
+    query_id,
+    starting_offsets_json,
+    upgrade_starting_offsets,
+)
+from lakehouse.kafka_offsets import partition_watermarks
 from lakehouse.simulator.kafka_topics import BrokerUnavailableError
 from lakehouse.streaming_progress import progress_file, write_progress
-from transformations.bronze import (
-    BRONZE_PARTITION_COLUMNS,
-    QUARANTINE_PARTITION_COLUMNS,
-    parse_listening_events,
-    quarantined_records,
-    valid_events,
-    with_kafka_coordinates,
-)
+from transformations.bronze import parse_listening_events, with_kafka_coordinates
 
 EXIT_OK = 0
 EXIT_QUERY_FAILED = 1
 EXIT_LOCKED = 3
 EXIT_DATA_LOSS = 4
-
-BRONZE_SINK = "bronze_listening_events"
-QUARANTINE_SINK = "quarantine_events"
+EXIT_UPGRADE_REFUSED = 5
 
 
 class ProgressPrinter(StreamingQueryListener):
-    """Prints one line per micro-batch so long runs show where they are, and keeps each
+    """Prints one line per micro-batch so long runs show where they are, and keeps the
     query's last progress where `lakehouse status` reads it."""
 
     # Method names are PySpark's listener API.
     def __init__(self, settings: Settings) -> None:
-        self.names: dict[str, str] = {}
         self.settings = settings
 
     def onQueryStarted(self, event: QueryStartedEvent) -> None:  # noqa: N802
-        self.names[str(event.id)] = event.name or str(event.id)
         print(f"[ingest] {event.name}: started (run {event.runId})", flush=True)
 
     def onQueryProgress(self, event: QueryProgressEvent) -> None:  # noqa: N802
         progress = event.progress
-        # Where a batch spends its time: addBatch is read + parse + write, the rest is
+        # Where a batch spends its time: addBatch is read + parse + both writes, the rest is
         # bookkeeping (offsets, planning, the write-ahead log and the commit log).
         phases = progress.durationMs
+        seconds = max(progress.batchDuration, 1) / 1000
         print(
             f"[ingest] {progress.name}: batch {progress.batchId}: "
-            f"{progress.numInputRows} records, "
-            f"{progress.processedRowsPerSecond:,.0f} records/s, "
-            f"{progress.batchDuration} ms "
-            f"(addBatch {phases.get('addBatch', 0)}, "
+            f"{progress.numInputRows:,} records in {seconds:.1f} s = "
+            f"{progress.numInputRows / seconds:,.0f} records/s "
+            f"(addBatch {phases.get('addBatch', 0)} ms, "
             f"planning {phases.get('queryPlanning', 0)}, "
             f"offsets {phases.get('latestOffset', 0)}, "
             f"wal {phases.get('walCommit', 0)}, "
             f"commit {phases.get('commitOffsets', 0)})",
             flush=True,
         )
-        query_name = progress.name or str(progress.id)
-        write_progress(progress_file(self.settings, query_name), progress.json)
+        write_progress(progress_file(self.settings, progress.name or INGEST_QUERY), progress.json)
 
     def onQueryIdle(self, event: QueryIdleEvent) -> None:  # noqa: N802
         """Nothing to report: idle queries are normal in continuous mode."""
 
     def onQueryTerminated(self, event: QueryTerminatedEvent) -> None:  # noqa: N802
         outcome = f"failed: {event.exception}" if event.exception else "finished"
-        name = self.names.get(str(event.id), str(event.id))
-        print(f"[ingest] {name}: {outcome}", flush=True)
+        print(f"[ingest] {INGEST_QUERY}: {outcome}", flush=True)
 
 
-def read_kafka(spark: SparkSession, settings: Settings) -> DataFrame:
+def read_kafka(spark: SparkSession, settings: Settings, starting_offsets: str) -> DataFrame:
     """The three event topics as a streaming DataFrame with the Kafka source's columns."""
     ingest = settings.ingest
     reader = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", settings.kafka_bootstrap)
         .option("subscribe", ",".join(settings.kafka.topics.values()))
-        .option("startingOffsets", ingest.starting_offsets)
+        .option("startingOffsets", starting_offsets)
         .option("failOnDataLoss", str(ingest.fail_on_data_loss).lower())
     )
     if ingest.max_offsets_per_trigger is not None:
         reader = reader.option("maxOffsetsPerTrigger", str(ingest.max_offsets_per_trigger))
+    if ingest.min_partitions is not None:
+        reader = reader.option("minPartitions", str(ingest.min_partitions))
     return reader.load()
 
 
-def start_sink(
-    frame: DataFrame,
-    *,
-    name: str,
-    location: str,
-    checkpoint: str,
-    partition_by: Sequence[str],
-    trigger: str,
-    interval: str,
+def parsed_stream(spark: SparkSession, settings: Settings, starting_offsets: str) -> DataFrame:
+    """Kafka records, parsed and validated in the stream itself.
+
+    Stamping `ingested_at` here, not inside the batch function, makes it the micro-batch's
+    timestamp, which Spark keeps in the checkpoint: a batch run again after a crash is
+    validated against the same time and splits into the same two sets.
+    """
+    return (
+        read_kafka(spark, settings, starting_offsets)
+        .transform(with_kafka_coordinates)
+        .transform(parse_listening_events, validation_rules(settings))
+    )
+
+
+def start_ingest(
+    spark: SparkSession, settings: Settings, trigger: str, starting_offsets: str | None = None
 ) -> StreamingQuery:
-    """Start one Delta sink with its own checkpoint and the configured trigger."""
+    """Start the one query; each micro-batch writes bronze and quarantine."""
+    checkpoint = ingest_checkpoint(settings)
+    parsed = parsed_stream(spark, settings, starting_offsets or settings.ingest.starting_offsets)
+    prepare_tables(spark, settings, parsed)
     writer = (
-        frame.writeStream.format("delta")
-        .queryName(name)
-        .outputMode("append")
-        .partitionBy(*partition_by)
+        parsed.writeStream.queryName(INGEST_QUERY)
         .option("checkpointLocation", checkpoint)
-        # Columns added to the contract later are added to the existing table, not refused.
-        .option("mergeSchema", "true")
+        .foreachBatch(BronzeBatchWriter(settings, checkpoint))
     )
     if trigger == "available-now":
         writer = writer.trigger(availableNow=True)
     else:
-        writer = writer.trigger(processingTime=interval)
-    return writer.start(location)
-
-
-def start_ingest(spark: SparkSession, settings: Settings, trigger: str) -> list[StreamingQuery]:
-    """Start the bronze and quarantine sinks over the same parsed Kafka stream."""
-    parsed = (
-        read_kafka(spark, settings)
-        .transform(with_kafka_coordinates)
-        .transform(parse_listening_events, validation_rules(settings))
-    )
-    interval = settings.ingest.trigger_interval
-    return [
-        start_sink(
-            parsed.transform(valid_events),
-            name=BRONZE_SINK,
-            location=settings.bronze_events_location,
-            checkpoint=settings.checkpoint_location(BRONZE_SINK),
-            partition_by=BRONZE_PARTITION_COLUMNS,
-            trigger=trigger,
-            interval=interval,
-        ),
-        start_sink(
-            parsed.transform(quarantined_records),
-            name=QUARANTINE_SINK,
-            location=settings.quarantine_location,
-            checkpoint=settings.checkpoint_location(QUARANTINE_SINK),
-            partition_by=QUARANTINE_PARTITION_COLUMNS,
-            trigger=trigger,
-            interval=interval,
-        ),
-    ]
+        writer = writer.trigger(processingTime=settings.ingest.trigger_interval)
+    return writer.start()
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -197,26 +180,61 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def written_locations(settings: Settings) -> list[str]:
-    """Everything this job writes: its tables and their checkpoints."""
+    """Everything this job writes: its tables and its checkpoint."""
     return [
         settings.bronze_events_location,
         settings.quarantine_location,
         settings.data_loss_location,
-        settings.checkpoint_location(BRONZE_SINK),
-        settings.checkpoint_location(QUARANTINE_SINK),
+        ingest_checkpoint(settings),
     ]
 
 
+def upgrade_start(spark: SparkSession, settings: Settings) -> str | None:
+    """startingOffsets for the first run on a lake the two-query job wrote, else None."""
+    files = HadoopCheckpointFiles(spark)
+    legacy = legacy_checkpoints(settings)
+    if has_checkpoint(files, ingest_checkpoint(settings)) or not any(
+        has_checkpoint(files, location) for location in legacy.values()
+    ):
+        return None
+    tables = {
+        LEGACY_BRONZE_QUERY: settings.bronze_events_location,
+        LEGACY_QUARANTINE_QUERY: settings.quarantine_location,
+    }
+    ends = {}
+    for query, location in legacy.items():
+        written = (
+            delta_transaction_version(spark, tables[query], query_id(files, location))
+            if has_checkpoint(files, location)
+            else None
+        )
+        ends[query] = legacy_table_end(files, location, written)
+    if all(end is None for end in ends.values()):
+        return None
+    partitions = partition_watermarks(settings.kafka_bootstrap, settings.kafka.topics.values())
+    offsets = upgrade_starting_offsets(
+        ends[LEGACY_BRONZE_QUERY], ends[LEGACY_QUARANTINE_QUERY], partitions
+    )
+    print(
+        "[ingest] upgrading from the two-query job: both tables end at the same offsets; "
+        f"starting there: {starting_offsets_json(offsets)}",
+        flush=True,
+    )
+    return starting_offsets_json(offsets)
+
+
 def run(settings: Settings, trigger: str) -> int:
-    """Check Kafka for lost records, then run both sinks; the session stops either way."""
+    """Check Kafka for lost records, then run the query; the session stops either way."""
     spark = SparkSession.builder.appName(settings.spark.app_name).getOrCreate()
     try:
-        checkpoints = [
-            settings.checkpoint_location(sink) for sink in (BRONZE_SINK, QUARANTINE_SINK)
-        ]
+        starting = upgrade_start(spark, settings)
+        checkpoints = progress_checkpoints(settings, HadoopCheckpointFiles(spark))
         if not check_data_loss(spark, settings, checkpoints):
             return EXIT_DATA_LOSS
-        return run_queries(spark, settings, trigger)
+        return run_query(spark, settings, trigger, starting)
+    except UpgradeRefusedError as error:
+        print(f"bronze_ingest: refused: {error}", file=sys.stderr)
+        return EXIT_UPGRADE_REFUSED
     except BrokerUnavailableError as error:
         print(f"bronze_ingest: {error}", file=sys.stderr)
         return EXIT_QUERY_FAILED
@@ -226,45 +244,47 @@ def run(settings: Settings, trigger: str) -> int:
 
 # Spark 4.1.1 (SPARK-55271): after a restart, the Kafka source's progress metrics throw a
 # NullPointerException at the end of the first, recovered batch. The batch itself is
-# already committed (sink and commit log are written before progress is reported), so
-# starting the queries again continues correctly; anything else stays a failure.
+# already committed (both tables and the commit log are written before progress is
+# reported), so starting the query again continues correctly; anything else is a failure.
 SPARK_55271 = 'because the return value of "scala.Option.get()" is null'
 MAX_RECOVERY_RESTARTS = 3
 
 
-def run_queries(spark: SparkSession, settings: Settings, trigger: str) -> int:
-    """Start both sinks and wait for them; stop both on a signal or when one fails."""
+def run_query(
+    spark: SparkSession, settings: Settings, trigger: str, starting_offsets: str | None
+) -> int:
+    """Start the query and wait for it; stop it on a signal."""
     spark.streams.addListener(ProgressPrinter(settings))
     stopping = False
-    queries: list[StreamingQuery] = []
+    query: StreamingQuery | None = None
 
     def stop(signum: int, frame: FrameType | None) -> None:
         nonlocal stopping
         stopping = True
-        print(f"[ingest] signal {signum}: stopping the queries", flush=True)
-        for query in queries:
+        print(f"[ingest] signal {signum}: stopping the query", flush=True)
+        if query is not None:
             query.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     for attempt in range(MAX_RECOVERY_RESTARTS + 1):
-        queries[:] = start_ingest(spark, settings, trigger)
+        # Only the first start of a new checkpoint uses the upgrade's offsets; after that
+        # the checkpoint decides.
+        query = start_ingest(spark, settings, trigger, starting_offsets)
         try:
-            for query in queries:
-                query.awaitTermination()
+            query.awaitTermination()
             return EXIT_OK
         except StreamingQueryException as error:
-            for query in queries:
-                query.stop()
+            query.stop()
             if SPARK_55271 in str(error) and attempt < MAX_RECOVERY_RESTARTS and not stopping:
                 print(
                     "[ingest] Spark bug SPARK-55271 (metrics of a recovered Kafka batch) "
-                    "stopped a query after its batch was committed; restarting the queries",
+                    "stopped the query after its batch was committed; restarting it",
                     file=sys.stderr,
                     flush=True,
                 )
                 continue
-            print(f"[ingest] a query failed, stopping the others: {error}", file=sys.stderr)
+            print(f"[ingest] the query failed: {error}", file=sys.stderr)
             return EXIT_QUERY_FAILED
     return EXIT_QUERY_FAILED
 

@@ -17,6 +17,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
+from jobs.spark_files import HadoopCheckpointFiles
 from lakehouse.config import Settings
 from lakehouse.kafka_offsets import partition_watermarks
 from lakehouse.offsets import (
@@ -40,33 +41,6 @@ DATA_LOSS_SCHEMA = T.StructType(
         T.StructField("detected_by", T.StringType(), nullable=False),
     ]
 )
-
-
-class HadoopCheckpointFiles:
-    """Checkpoint files read through Hadoop's FileSystem, as Spark reads them (local or s3a)."""
-
-    def __init__(self, spark: SparkSession) -> None:
-        context = spark.sparkContext
-        assert context._jvm is not None
-        self._jvm = context._jvm
-        self._hadoop_conf = context._jsc.hadoopConfiguration()
-
-    def list_names(self, folder: str) -> list[str]:
-        """Names of the files in a folder; empty when the folder does not exist."""
-        path = self._jvm.org.apache.hadoop.fs.Path(folder)
-        filesystem = path.getFileSystem(self._hadoop_conf)
-        if not filesystem.exists(path):
-            return []
-        return [str(status.getPath().getName()) for status in filesystem.listStatus(path)]
-
-    def read_text(self, path: str) -> str:
-        """The whole file as text."""
-        hadoop_path = self._jvm.org.apache.hadoop.fs.Path(path)
-        stream = hadoop_path.getFileSystem(self._hadoop_conf).open(hadoop_path)
-        try:
-            return str(self._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8"))
-        finally:
-            stream.close()
 
 
 def find_data_loss(

@@ -1,15 +1,16 @@
 """`lakehouse check`: reconcile Kafka, the bronze job's checkpoints and the lake, per partition.
 
-For every partition of the configured topics: the offsets Kafka holds, each sink's
-committed offset, and which offsets bronze and quarantine hold. Every offset the job has
-committed on both sinks must be in exactly one of the two tables, unless the job recorded
-it as lost to Kafka retention (ingest.fail_on_data_loss: false).
+For every partition of the configured topics: the offsets Kafka holds, the offset the job
+committed, and which offsets bronze and quarantine hold. Every offset the job has committed
+must be in exactly one of the two tables, unless the job recorded it as lost to Kafka
+retention (ingest.fail_on_data_loss: false). On a lake the two-query job wrote, before the
+one query first runs, its two checkpoints count, and the one furthest behind decides.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -17,8 +18,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Column, Table
 
-from jobs.bronze_ingest import BRONZE_SINK, QUARANTINE_SINK
 from lakehouse.config import Settings
+from lakehouse.ingest_checkpoint import progress_checkpoints
 from lakehouse.kafka_offsets import Watermarks, partition_watermarks
 from lakehouse.lake_offsets import LakeOffsets, TableOffsets, lake_offsets, recorded_losses
 from lakehouse.offsets import (
@@ -64,12 +65,12 @@ class PartitionCheck:
     partition: int
     kafka_earliest: int | None
     kafka_end: int | None
-    bronze_committed: int | None
-    quarantine_committed: int | None
+    # The job's committed offset (the lowest of the two-query job's, before an upgrade).
+    committed: int | None
     bronze: TableOffsets
     quarantine: TableOffsets
-    # Offsets [checked_from, checked_until) are committed by both sinks: each must be in
-    # bronze or quarantine, or recorded as lost.
+    # Offsets [checked_from, checked_until) are committed: each must be in bronze or
+    # quarantine, or recorded as lost.
     checked_from: int
     checked_until: int
     duplicates: int
@@ -122,12 +123,9 @@ def verdicts_of(duplicates: int, gaps: int, recorded_loss: int, lag: int) -> tup
     return tuple(found) or (OK,)
 
 
-def _checkpoints(settings: Settings) -> dict[str, CheckpointProgress | None]:
-    locations = {
-        "bronze": settings.checkpoint_location(BRONZE_SINK),
-        "quarantine": settings.checkpoint_location(QUARANTINE_SINK),
-    }
-    remote = [location for location in locations.values() if "://" in location]
+def _checkpoints(settings: Settings) -> list[CheckpointProgress | None]:
+    locations = progress_checkpoints(settings, LocalCheckpointFiles())
+    remote = [location for location in locations if "://" in location]
     if remote:
         raise CheckError(
             f"checkpoints on {remote[0].split('://')[0]}:// ({remote[0]}) are not readable by "
@@ -141,7 +139,7 @@ def _checkpoints(settings: Settings) -> dict[str, CheckpointProgress | None]:
             "`lakehouse check` yet: it reads a local lake only (lake.root)."
         )
     files = LocalCheckpointFiles()
-    return {sink: read_checkpoint(files, location) for sink, location in locations.items()}
+    return [read_checkpoint(files, location) for location in locations]
 
 
 def _committed_range(
@@ -166,14 +164,14 @@ def check(settings: Settings) -> CheckReport:
     starting = settings.ingest.starting_offsets
     watermarks = partition_watermarks(settings.kafka_bootstrap, topics)
     partitions = set(watermarks)
-    for sink_progress in progress.values():
+    for sink_progress in progress:
         if sink_progress is not None and sink_progress.committed is not None:
             partitions |= {key for key in sink_progress.committed if key.topic in topics}
 
     expected = {
         key: committed
         for key in partitions
-        if (committed := _committed_range(list(progress.values()), key, starting)) is not None
+        if (committed := _committed_range(progress, key, starting)) is not None
     }
 
     with lake_connection(settings) as connection:
@@ -181,7 +179,7 @@ def check(settings: Settings) -> CheckReport:
         stats = lake_offsets(connection, settings, expected, losses)
 
     earliest = {key: marks.earliest for key, marks in watermarks.items()}
-    pending = subtract_ranges(data_loss_gaps(list(progress.values()), earliest, starting), losses)
+    pending = subtract_ranges(data_loss_gaps(progress, earliest, starting), losses)
     rows = [
         _partition_check(
             key,
@@ -200,17 +198,20 @@ def check(settings: Settings) -> CheckReport:
     return CheckReport(rows, settings.data_loss_location)
 
 
-def _committed(progress: CheckpointProgress | None, key: TopicPartition) -> int | None:
-    if progress is None or progress.committed is None:
-        return None
-    return progress.committed.get(key, 0)
+def _committed(progresses: Sequence[CheckpointProgress | None], key: TopicPartition) -> int | None:
+    offsets = [
+        progress.committed.get(key, 0)
+        for progress in progresses
+        if progress is not None and progress.committed is not None
+    ]
+    return min(offsets) if offsets and len(offsets) == len(progresses) else None
 
 
 def _partition_check(
     key: TopicPartition,
     *,
     marks: Watermarks | None,
-    progress: Mapping[str, CheckpointProgress | None],
+    progress: Sequence[CheckpointProgress | None],
     expected: tuple[int, int] | None,
     stats: LakeOffsets | None,
     losses: Sequence[OffsetRange],
@@ -233,8 +234,7 @@ def _partition_check(
         partition=key.partition,
         kafka_earliest=marks.earliest if marks else None,
         kafka_end=marks.end if marks else None,
-        bronze_committed=_committed(progress["bronze"], key),
-        quarantine_committed=_committed(progress["quarantine"], key),
+        committed=_committed(progress, key),
         bronze=stats.bronze,
         quarantine=stats.quarantine,
         checked_from=checked_from,
@@ -266,8 +266,7 @@ def print_report(report: CheckReport, console: Console, *, accept_recorded_loss:
         ),
         Column("kafka\nearliest", justify="right"),
         Column("kafka\nend", justify="right"),
-        Column("committed\nbronze", justify="right"),
-        Column("committed\nquarantine", justify="right"),
+        Column("committed", justify="right"),
         Column("rows\nbronze", justify="right"),
         Column("rows\nquarantine", justify="right"),
         Column("duplicates", justify="right"),
@@ -285,8 +284,7 @@ def print_report(report: CheckReport, console: Console, *, accept_recorded_loss:
             label,
             _number(row.kafka_earliest),
             _number(row.kafka_end),
-            _number(row.bronze_committed),
-            _number(row.quarantine_committed),
+            _number(row.committed),
             _number(row.bronze.rows),
             _number(row.quarantine.rows),
             _number(row.duplicates),

@@ -19,6 +19,7 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._config import ConfigResource
 
 from lakehouse.config import Settings
+from lakehouse.ingest_checkpoint import progress_checkpoints
 from lakehouse.kafka_offsets import partition_watermarks
 from lakehouse.offsets import LocalCheckpointFiles, TopicPartition, next_to_read, read_checkpoint
 from lakehouse.quality import CheckResult
@@ -42,16 +43,20 @@ class PartitionLag:
 
 
 def partition_lags(settings: Settings) -> list[PartitionLag]:
-    """Lag of the bronze sink on every partition of the event topics."""
-    # The job module imports pyspark; DAG files import this module at parse time.
-    from jobs.bronze_ingest import BRONZE_SINK  # noqa: PLC0415
-
-    location = settings.checkpoint_location(BRONZE_SINK)
-    progress = read_checkpoint(LocalCheckpointFiles(), location)
+    """Lag of the bronze job on every partition of the event topics."""
+    files = LocalCheckpointFiles()
+    progresses = [
+        read_checkpoint(files, location) for location in progress_checkpoints(settings, files)
+    ]
     watermarks = partition_watermarks(settings.kafka_bootstrap, settings.kafka.topics.values())
     lags = []
     for partition, marks in sorted(watermarks.items()):
-        start = next_to_read(progress, partition, settings.ingest.starting_offsets)
+        starts = [
+            next_to_read(progress, partition, settings.ingest.starting_offsets)
+            for progress in progresses
+        ]
+        # Before an upgrade's first run, the old sink furthest behind decides.
+        start = None if None in starts else min(starts)  # type: ignore[type-var]
         # A sink that starts at latest has read nothing yet, and will skip what is there.
         next_offset = marks.end if start is None else max(start, marks.earliest)
         lags.append(PartitionLag(partition, next_offset, marks.end))

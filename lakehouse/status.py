@@ -15,6 +15,7 @@ from typing import Any
 
 from lakehouse import kafka_health
 from lakehouse.config import Settings
+from lakehouse.ingest_checkpoint import INGEST_QUERY, LEGACY_QUERIES
 from lakehouse.object_store import duckdb_uri
 from lakehouse.pipeline import local_broker
 from lakehouse.simulator.kafka_topics import BrokerUnavailableError
@@ -135,11 +136,10 @@ def kafka_partitions(
 
 
 def streaming_queries(settings: Settings) -> list[dict[str, Any]]:
-    """The last micro-batch of each of the bronze job's queries that has run here."""
-    # The job module imports pyspark: only load it when status is asked for.
-    from jobs.bronze_ingest import BRONZE_SINK, QUARANTINE_SINK  # noqa: PLC0415
-
-    found = (last_progress(settings, name) for name in (BRONZE_SINK, QUARANTINE_SINK))
+    """The last micro-batch of the bronze job's query (or of the two-query job's, before an
+    upgrade's first run) that has run here."""
+    names = [INGEST_QUERY] if last_progress(settings, INGEST_QUERY) else list(LEGACY_QUERIES)
+    found = (last_progress(settings, name) for name in names)
     return [progress.as_json() for progress in found if progress is not None]
 
 

@@ -36,7 +36,7 @@ def _tables(report: dict[str, Any]) -> Table:
 
 def _partitions(report: dict[str, Any]) -> Table:
     table = Table("topic", "partition", "next offset", "end offset", "lag", "headroom (h)")
-    table.title = "Kafka partitions (bronze sink)"
+    table.title = "Kafka partitions (bronze job)"
     for row in report["kafka_partitions"]:
         table.add_row(
             row["topic"],

@@ -36,13 +36,15 @@ EVENT_SCHEMA = T.StructType(
 
 REQUIRED_FIELDS = ("event_id", "event_type", "event_at", "user_id", "track_id")
 
-# What JSON allows before a value (RFC 8259): a payload may start with a newline or a tab.
-JSON_WHITESPACE = " \t\r\n"
+# A JSON object: the whitespace JSON allows before a value (RFC 8259: space, tab, CR, LF),
+# then "{". A pattern, because Spark 4 deprecates the two-argument LTRIM.
+STARTS_AS_OBJECT = r"^[ \t\r\n]*\{"
 
-# The schema records are read with. from_json reads any JSON value into a string field as
-# its text ({"user_id": {"id": 1}} gives '{"id":1}'), so the string fields are read as
-# variants, which keep their JSON type, and become text only when they hold text. A record
-# that is not JSON, or whose number fields hold something else, lands in _corrupt_record.
+# Records are read with EVENT_SCHEMA. from_json reads any JSON value into a string field as
+# its text ({"user_id": {"id": 1}} gives '{"id":1}'), so a record whose text fields look like
+# such a copy is read again with RECORD_SCHEMA, where text fields are variants, which keep
+# their JSON type. A record that is not JSON, or whose number fields hold something else,
+# lands in _corrupt_record.
 TEXT_FIELDS = tuple(
     field.name
     for field in EVENT_SCHEMA
@@ -133,9 +135,32 @@ def _missing_fields(event: Column) -> Column:
     return F.concat_ws(",", *names)
 
 
-def _has_non_text_value(fields: Column) -> Column:
-    """True when a text field holds a number, boolean, object or array instead of text."""
-    not_text = F.lit(False)
+# The text Spark gives a string field that holds a JSON number, object, array or literal
+# (including the non-numbers its default allowNonNumericNumbers reads). A valid event's
+# values never look like this; an identifier such as 0b7f5d36-... does not either.
+NON_TEXT_STARTS = ("{", "[")
+NON_TEXT_SCALAR = r"^(true|false|[-+]?(NaN|INF|Infinity)|-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)$"
+SCALAR_STARTS = tuple("-+0123456789tfNI")
+
+
+def _may_hold_non_text(value: Column) -> Column:
+    """True when a text field read as a string may have held a non-string JSON value."""
+    first = F.substring(value, 1, 1)
+    return first.isin(*NON_TEXT_STARTS) | (
+        first.isin(*SCALAR_STARTS) & value.rlike(NON_TEXT_SCALAR)
+    )
+
+
+def _has_non_text_value(raw_text: Column) -> Column:
+    """True when a text field holds a number, boolean, object or array instead of text.
+
+    Exact, and only run on the records whose text fields look like they might (see
+    `_may_hold_non_text`): the variants keep each value's JSON type.
+    """
+    fields = F.from_json(raw_text, RECORD_SCHEMA, {"mode": "PERMISSIVE"})
+    # The variant reader refuses what the string reader accepts, e.g. an object value with a
+    # duplicate key: such a value is not text either.
+    not_text = fields["_corrupt_record"].isNotNull()
     for name in TEXT_FIELDS:
         # VOID is a JSON null; a field that is absent has no type at all.
         json_type = F.coalesce(F.schema_of_variant(fields[name]), F.lit("VOID"))
@@ -143,16 +168,16 @@ def _has_non_text_value(fields: Column) -> Column:
     return not_text
 
 
-def _as_event(fields: Column) -> Column:
-    """The fields read with RECORD_SCHEMA, shaped as EVENT_SCHEMA (text fields as text)."""
-    return F.struct(
-        *[
-            F.try_variant_get(fields[name], "$", "string").alias(name)
-            if name in TEXT_FIELDS
-            else fields[name].alias(name)
-            for name in EVENT_SCHEMA.fieldNames()
-        ]
-    )
+def _wrong_text_type(event: Column, raw_text: Column) -> Column:
+    """True when a text field of the parsed event held a non-string JSON value.
+
+    Reading text fields as strings is cheap but reads 5 as "5"; the costly exact check runs
+    only where a value could be such a copy, which a valid event's values never are.
+    """
+    suspicious = F.lit(False)
+    for name in TEXT_FIELDS:
+        suspicious = suspicious | F.coalesce(_may_hold_non_text(event[name]), F.lit(False))
+    return F.when(suspicious, _has_non_text_value(raw_text)).otherwise(F.lit(False))
 
 
 def _computed_once(*columns: Column) -> Column:
@@ -174,13 +199,12 @@ def parse_listening_events(records: DataFrame, rules: ValidationRules) -> DataFr
     event = F.col("event")
     event_at = F.col("parsed_event_at")
     now = F.col("ingested_at")
-    fields = F.col("fields")
 
     is_empty = F.col("raw_bytes").isNull() | (payload_bytes == 0)
     is_too_large = payload_bytes > F.lit(rules.max_payload_bytes)
     # Casting bytes to string replaces invalid UTF-8 with U+FFFD: a round trip shows it.
     is_invalid_utf8 = F.encode(text, "UTF-8") != F.col("raw_bytes")
-    is_not_object = ~F.ltrim(text, F.lit(JSON_WHITESPACE)).startswith("{")
+    is_not_object = ~text.rlike(STARTS_AS_OBJECT)
     # Only the records from_json could not read whole are read again, to tell broken JSON
     # from JSON with a number field of the wrong type.
     is_unreadable = event["_corrupt_record"].isNotNull()
@@ -220,17 +244,16 @@ def parse_listening_events(records: DataFrame, rules: ValidationRules) -> DataFr
             "*",
             _computed_once(
                 raw_text.alias("raw_value"),
-                F.from_json(raw_text, RECORD_SCHEMA, {"mode": "PERMISSIVE"}).alias("fields"),
+                F.from_json(raw_text, EVENT_SCHEMA, {"mode": "PERMISSIVE"}).alias("event"),
             ),
         )
         .select(
             "*",
             _computed_once(
-                _as_event(fields).alias("event"),
-                _has_non_text_value(fields).alias("has_non_text_value"),
+                F.try_to_timestamp(event["event_at"]).alias("parsed_event_at"),
+                _wrong_text_type(event, text).alias("has_non_text_value"),
             ),
         )
-        .withColumn("parsed_event_at", F.try_to_timestamp(event["event_at"]))
         .withColumn("quarantine_reason", reason)
     )
 
@@ -276,4 +299,26 @@ def quarantined_records(parsed: DataFrame) -> DataFrame:
         "kafka_timestamp",
         "ingested_at",
         F.to_date("ingested_at").alias("ingest_date"),
+    )
+
+
+def keep_table_columns(parsed: DataFrame) -> DataFrame:
+    """Only what valid_events and quarantined_records read, each record's raw value once.
+
+    Bronze keeps the value as text, quarantine as the bytes that came (they may not be
+    UTF-8): a valid event keeps only the text, a rejected record only the bytes.
+    """
+    rejected = F.col("quarantine_reason").isNotNull()
+    return parsed.select(
+        F.when(~rejected, F.col("raw_value")).alias("raw_value"),
+        F.when(rejected, F.col("raw_bytes")).alias("raw_bytes"),
+        "kafka_key",
+        "kafka_topic",
+        "kafka_partition",
+        "kafka_offset",
+        "kafka_timestamp",
+        "ingested_at",
+        "event",
+        "parsed_event_at",
+        "quarantine_reason",
     )

@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from jobs.bronze_ingest import BRONZE_SINK
 from lakehouse.config import ConfigError, Settings, load_settings
 from lakehouse.dashboard import data
+from lakehouse.ingest_checkpoint import INGEST_QUERY
 from lakehouse.status import FAIL, WARN, status_report
 from lakehouse.status_view import verdict_line
 from lakehouse.tables import SILVER_EVENTS_TABLE
@@ -112,7 +112,7 @@ def health_section(settings: Settings) -> None:
     show = st.error if level == FAIL else st.warning if level == WARN else st.success
     show(verdict_line(report))
     bronze_progress = next(
-        (query for query in report["streaming"] if query["query"] == BRONZE_SINK), None
+        (query for query in report["streaming"] if query["query"] == INGEST_QUERY), None
     )
     lag = sum(row["lag"] for row in report["kafka_partitions"])
     quarantine = report["quarantine"] or {"rows": 0}

@@ -224,6 +224,18 @@ def streaming_batch_of(location: str, version: int) -> int | None:
     return None
 
 
+def transaction_versions(location: str) -> set[int]:
+    """Every streaming batch id the table's commits recorded (their `txn` actions)."""
+    log = Path(location) / "_delta_log"
+    if not log.is_dir():
+        return set()
+    return {
+        batch
+        for version in delta_versions(location)
+        if (batch := streaming_batch_of(location, version)) is not None
+    }
+
+
 def committed_batch(checkpoint: str) -> int | None:
     """The last batch the checkpoint marked as committed."""
     commits = Path(checkpoint) / "commits"

@@ -17,9 +17,9 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from jobs.bronze_ingest import BRONZE_SINK
 from lakehouse import pipeline
 from lakehouse.config import Settings
+from lakehouse.ingest_checkpoint import ingest_checkpoint
 from lakehouse.reliability.harness import (
     JobProcess,
     Traffic,
@@ -27,6 +27,7 @@ from lakehouse.reliability.harness import (
     delta_versions,
     ledger,
     streaming_batch_of,
+    transaction_versions,
     wait_for,
 )
 from lakehouse.sandbox import sandbox_stack
@@ -78,6 +79,8 @@ class ScenarioResult:
     seconds: float = 0.0
     passed: bool = False
     notes: str = ""
+    # Kills after bronze committed a batch and before quarantine committed the same batch.
+    between_tables_kills: int = 0
 
 
 STREAMING = {
@@ -97,19 +100,38 @@ def _drain(settings: Settings, root: Path) -> None:
         raise RuntimeError(f"the drain run failed with exit code {code}; its log ends:\n{tail}")
 
 
-def _kill_at_commit(job: JobProcess, settings: Settings) -> bool:
-    """Kill the job the instant bronze gains a Delta commit; True if that batch was not yet
-    marked committed in the checkpoint (the kill fell inside the commit window)."""
+@dataclass(frozen=True)
+class CommitKill:
+    """Where a kill aimed at a bronze commit landed."""
+
+    batch: int | None
+    # The checkpoint had not marked the batch committed yet.
+    in_window: bool
+    # The quarantine table did not hold the batch yet (it may never need to).
+    quarantine_behind: bool
+
+
+def _kill_at_commit(job: JobProcess, settings: Settings) -> CommitKill:
+    """Kill the job the instant bronze gains a Delta commit, and say where the kill fell."""
     location = settings.bronze_events_location
     known = len(delta_versions(location))
     if not wait_for(lambda: len(delta_versions(location)) > known, 90, every=0.002):
         job.kill()
-        return False
+        return CommitKill(None, in_window=False, quarantine_behind=False)
     job.kill()
     newest = delta_versions(location)[-1]
     batch = streaming_batch_of(location, newest)
-    committed = committed_batch(settings.checkpoint_location(BRONZE_SINK))
-    return batch is not None and (committed is None or batch > committed)
+    committed = committed_batch(ingest_checkpoint(settings))
+    in_window = batch is not None and (committed is None or batch > committed)
+    behind = batch is not None and batch not in transaction_versions(settings.quarantine_location)
+    return CommitKill(batch, in_window=in_window, quarantine_behind=behind)
+
+
+def _between_tables(kills: list[CommitKill], settings: Settings) -> int:
+    """Kills that fell between the two tables' commits of a batch: bronze held the batch,
+    quarantine did not, and quarantine got it after the restart."""
+    quarantine = transaction_versions(settings.quarantine_location)
+    return sum(1 for kill in kills if kill.quarantine_behind and kill.batch in quarantine)
 
 
 def _finish(
@@ -159,15 +181,24 @@ def crash_restart(root: Path, scale: Scale, seed: int) -> ScenarioResult:
         job.start()
         step(f"producing {scale.crash_events:,} events; continuous job started")
         # A kill aimed at the commit window can miss it (the window is milliseconds wide):
-        # aimed kills go on past the planned count until one lands, at most a few more.
+        # aimed kills go on past the planned count until one lands inside it and one lands
+        # before quarantine's commit of the same batch, at most a few more.
+        commit_kills: list[CommitKill] = []
+
+        def aimed_kills_landed() -> bool:
+            return result.commit_kills > 0 and any(k.quarantine_behind for k in commit_kills)
+
         while result.kills < scale.kills or (
-            result.commit_kills == 0 and result.kills < scale.kills + 4
+            not aimed_kills_landed() and result.kills < scale.kills + 4
         ):
             if result.kills % 2 or result.kills >= scale.kills:
-                in_window = _kill_at_commit(job, settings)
-                result.commit_kills += in_window
-                how = "at a Delta commit, " + ("inside" if in_window else "outside")
+                kill = _kill_at_commit(job, settings)
+                commit_kills.append(kill)
+                result.commit_kills += kill.in_window
+                how = "at a Delta commit, " + ("inside" if kill.in_window else "outside")
                 how += " the commit window"
+                if kill.quarantine_behind:
+                    how += ", before quarantine's commit of the batch"
             else:
                 time.sleep(rng.uniform(4, 20))
                 job.kill()
@@ -180,7 +211,11 @@ def crash_restart(root: Path, scale: Scale, seed: int) -> ScenarioResult:
         job.stop()
         step("traffic done; draining with available-now")
         _drain(settings, root)
-        result.notes = f"{result.commit_kills} kills landed inside the commit window."
+        result.between_tables_kills = _between_tables(commit_kills, settings)
+        result.notes = (
+            f"{result.commit_kills} kills landed inside the commit window, "
+            f"{result.between_tables_kills} between bronze's and quarantine's commits of a batch."
+        )
         return _finish(result, settings, traffic, started)
 
 

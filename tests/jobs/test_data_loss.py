@@ -11,11 +11,12 @@ from confluent_kafka import Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from pyspark.sql import SparkSession
 
-from jobs.bronze_ingest import BRONZE_SINK, QUARANTINE_SINK, start_ingest
+from jobs.bronze_ingest import start_ingest
 from jobs.data_loss import check_data_loss
 from lakehouse import pipeline
 from lakehouse.check import check
 from lakehouse.config import Settings, load_settings
+from lakehouse.ingest_checkpoint import ingest_checkpoint
 from lakehouse.simulator import ensure_topics
 from lakehouse.tables import lake_connection
 
@@ -71,15 +72,14 @@ def test_deleted_records_stop_the_job_or_are_recorded_once_and_skipped(
     plays = stack.kafka.topics["plays"]
     ensure_topics(stack.kafka_bootstrap, stack.kafka.topics.values(), partitions=1)
     send_plays(stack, range(20))
-    # The first run only sets the scene: the job's queries in this process save a spark-submit.
-    for query in start_ingest(spark, stack, "available-now"):
-        query.awaitTermination()
+    # The first run only sets the scene: the job's query in this process saves a spark-submit.
+    start_ingest(spark, stack, "available-now").awaitTermination()
     assert bronze_offsets(stack) == list(range(20))
 
     # Offsets 20-49 arrive; retention deletes 20-39 before the job runs again.
     send_plays(stack, range(20, 50))
     delete_records_before(stack, plays, 40)
-    checkpoint = Path(stack.checkpoint_location(BRONZE_SINK))
+    checkpoint = Path(ingest_checkpoint(stack))
     batches = sorted(path.name for path in (checkpoint / "offsets").iterdir())
     capfd.readouterr()
 
@@ -100,8 +100,7 @@ def test_deleted_records_stop_the_job_or_are_recorded_once_and_skipped(
     accepting = load_settings()
     # The pre-flight alone, as a run that then fails before its checkpoint moves leaves it:
     # the gap is recorded, and the next run must not record it again.
-    checkpoints = [accepting.checkpoint_location(sink) for sink in (BRONZE_SINK, QUARANTINE_SINK)]
-    assert check_data_loss(spark, accepting, checkpoints) is True
+    assert check_data_loss(spark, accepting, [ingest_checkpoint(accepting)]) is True
     expected_loss = (
         plays,
         0,
@@ -122,7 +121,7 @@ def test_deleted_records_stop_the_job_or_are_recorded_once_and_skipped(
 
     # `lakehouse check` sees the recorded loss, not a gap.
     (row,) = [row for row in check(accepting).partitions if row.topic == plays]
-    assert (row.kafka_earliest, row.kafka_end, row.bronze_committed, row.bronze.rows) == (
+    assert (row.kafka_earliest, row.kafka_end, row.committed, row.bronze.rows) == (
         40,
         50,
         50,

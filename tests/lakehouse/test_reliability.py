@@ -35,6 +35,7 @@ def test_kill_9_at_random_and_at_commit_loses_and_doubles_nothing(tmp_path: Path
     assert result.restarts == result.kills
     assert result.bad_records > 0
     assert result.commit_kills >= 1, "no kill landed between the Delta commit and the checkpoint"
+    assert result.between_tables_kills >= 1, "no kill landed between the two tables' commits"
 
 
 @pytest.mark.slow
@@ -59,10 +60,23 @@ def test_duplicate_sends_reach_silver_once(tmp_path: Path) -> None:
 
 def test_report_lists_each_scenario_with_its_figures() -> None:
     results = [
-        ScenarioResult("kill -9 and restart", "kills.", 1000, 4, 2, 4, 10, 0, 0, 60.0, True),
+        ScenarioResult(
+            "kill -9 and restart",
+            "kills.",
+            1000,
+            4,
+            2,
+            4,
+            10,
+            0,
+            0,
+            60.0,
+            True,
+            between_tables_kills=1,
+        ),
         ScenarioResult("second job", "refused.", 50, 0, 0, 0, 0, 1, 0, 9.0, False),
     ]
     markdown = report.render(results, REDUCED, SEED)
-    assert "| kill -9 and restart | 1,000 | 4 (2) | 4 | 10 | 0 | 0 | pass | 60 |" in markdown
-    assert "| second job | 50 | 0 (0) | 0 | 0 | 1 | 0 | **FAIL** | 9 |" in markdown
+    assert "| kill -9 and restart | 1,000 | 4 (2 / 1) | 4 | 10 | 0 | 0 | pass | 60 |" in markdown
+    assert "| second job | 50 | 0 (0 / 0) | 0 | 0 | 1 | 0 | **FAIL** | 9 |" in markdown
     assert "make reliability" in markdown

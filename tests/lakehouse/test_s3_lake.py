@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from jobs.bronze_ingest import BRONZE_SINK, QUARANTINE_SINK
 from lakehouse import pipeline
 from lakehouse.config import Settings, load_settings
+from lakehouse.ingest_checkpoint import INGEST_QUERY
 from lakehouse.simulator import generate_events
 from lakehouse.tables import SILVER_EVENTS_TABLE
 from tests.s3_server import S3Server
@@ -75,8 +75,7 @@ def test_bronze_on_s3_reconciles_through_dbt(
 
     keys = object_keys(s3_server, bucket)
     assert "lake/bronze/listening_events/_delta_log/00000000000000000000.json" in keys
-    for sink in (BRONZE_SINK, QUARANTINE_SINK):
-        assert f"checkpoints/{sink}/commits/0" in keys
+    assert f"checkpoints/{INGEST_QUERY}/commits/0" in keys
     for table in ("users", "tracks", "artists"):
         assert f"lake/reference/{table}.parquet" in keys
     # The lake is all on S3; only the broker's data and the locks are local.

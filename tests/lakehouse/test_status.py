@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from jobs.bronze_ingest import BRONZE_SINK, QUARANTINE_SINK
+from lakehouse.ingest_checkpoint import INGEST_QUERY
 from lakehouse.sandbox import sandbox_environment, sandbox_settings
 from lakehouse.status import FAIL, OK, WARN, Finding, grade, status_report, verdict
 from lakehouse.status_view import verdict_line
@@ -110,8 +110,8 @@ def test_the_report_of_a_small_run(small_run: SmallRun) -> None:
         assert headroom is None or 167 < headroom <= 168.1
 
     streaming = {query["query"]: query for query in report["streaming"]}
-    assert set(streaming) == {BRONZE_SINK, QUARANTINE_SINK}
-    bronze_batch = streaming[BRONZE_SINK]
+    assert set(streaming) == {INGEST_QUERY}
+    bronze_batch = streaming[INGEST_QUERY]
     assert bronze_batch["batch_id"] >= 1  # several micro-batches (max_offsets_per_trigger)
     assert bronze_batch["input_rows"] > 0
     assert bronze_batch["processed_rows_per_second"] > 0
@@ -143,7 +143,7 @@ def test_the_cli_prints_every_section_and_exits_1_on_fail(small_run: SmallRun) -
     for section in (
         "Kafka: running",
         "Tables",
-        "Kafka partitions (bronze sink)",
+        "Kafka partitions (bronze job)",
         "Streaming queries: last micro-batch",
         f"Quarantine: {len(BAD_RECORDS)} rows",
         "Checks",
