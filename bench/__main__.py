@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 import shlex
 import sys
@@ -16,7 +17,7 @@ import typer
 from rich.console import Console
 
 from bench.report import targets, write_outputs
-from bench.runner import run_benchmarks
+from bench.runner import SECTIONS, run_benchmarks
 from bench.scales import SCALES
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -31,6 +32,13 @@ def main(
         "docs"
     ),
     seed: Annotated[int | None, typer.Option(help="Simulator seed (default: random).")] = None,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Run only this section (drain, freshness, dbt; repeatable) and print its "
+            "JSON instead of writing the report."
+        ),
+    ] = None,
 ) -> None:
     """Measure the Kafka ceiling, the Python baseline, the bronze job, freshness and dbt."""
     if scale not in SCALES:
@@ -38,8 +46,15 @@ def main(
     console = Console()
     chosen_seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     command = shlex.join(["python", "-m", "bench", *sys.argv[1:]])
+    unknown = sorted(set(only or ()) - set(SECTIONS))
+    if unknown:
+        raise typer.BadParameter(f"{unknown}: choose from {list(SECTIONS)}", param_hint="--only")
+    sections = tuple(only) if only else SECTIONS
     with tempfile.TemporaryDirectory(prefix="lakehouse-bench-") as workdir:
-        results = run_benchmarks(SCALES[scale], Path(workdir), chosen_seed, console)
+        results = run_benchmarks(SCALES[scale], Path(workdir), chosen_seed, console, sections)
+    if only:
+        console.print_json(json.dumps(results))
+        return
     paths = write_outputs(results, output, command)
     console.rule("targets")
     for name, required, measured, met in targets(results):

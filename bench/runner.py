@@ -38,8 +38,18 @@ def machine() -> dict[str, Any]:
     }
 
 
-def run_benchmarks(scale: Scale, workdir: Path, seed: int, console: Console) -> dict[str, Any]:
-    """Run every measurement at `scale` under `workdir`; the results as one JSON document."""
+SECTIONS = ("drain", "freshness", "dbt")
+
+
+def run_benchmarks(
+    scale: Scale,
+    workdir: Path,
+    seed: int,
+    console: Console,
+    sections: tuple[str, ...] = SECTIONS,
+) -> dict[str, Any]:
+    """Run the measurements (every section unless told) at `scale` under `workdir`; the
+    results as one JSON document."""
     started = time.monotonic()
     start_load = round(os.getloadavg()[0], 2)
     results: dict[str, Any] = {
@@ -48,11 +58,14 @@ def run_benchmarks(scale: Scale, workdir: Path, seed: int, console: Console) -> 
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed": seed,
     }
-    results["drain"] = _drain(scale, workdir / "drain", seed, console)
-    results["freshness"], results["small_files"] = _freshness(
-        scale, workdir / "freshness", seed, console
-    )
-    results["dbt"] = _dbt(scale, workdir / "dbt", console)
+    if "drain" in sections:
+        results["drain"] = _drain(scale, workdir / "drain", seed, console)
+    if "freshness" in sections:
+        results["freshness"], results["small_files"] = _freshness(
+            scale, workdir / "freshness", seed, console
+        )
+    if "dbt" in sections:
+        results["dbt"] = _dbt(scale, workdir / "dbt", console)
     results["seconds"] = round(time.monotonic() - started, 1)
     # What else ran: 1-minute load averages above the core count mean the run shared the CPU.
     results["load_average"] = {"start": start_load, "end": round(os.getloadavg()[0], 2)}

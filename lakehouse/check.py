@@ -19,12 +19,11 @@ from rich.console import Console
 from rich.table import Column, Table
 
 from lakehouse.config import Settings
-from lakehouse.ingest_checkpoint import progress_checkpoints
+from lakehouse.ingest_checkpoint import checkpoint_files, progress_checkpoints
 from lakehouse.kafka_offsets import Watermarks, partition_watermarks
 from lakehouse.lake_offsets import LakeOffsets, TableOffsets, lake_offsets, recorded_losses
 from lakehouse.offsets import (
     CheckpointProgress,
-    LocalCheckpointFiles,
     OffsetRange,
     TopicPartition,
     data_loss_gaps,
@@ -51,10 +50,6 @@ VERDICT_STYLES = {
     GAP: "bold red",
     DUPLICATE: "bold red",
 }
-
-
-class CheckError(Exception):
-    """The check cannot run here; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
@@ -124,22 +119,8 @@ def verdicts_of(duplicates: int, gaps: int, recorded_loss: int, lag: int) -> tup
 
 
 def _checkpoints(settings: Settings) -> list[CheckpointProgress | None]:
-    locations = progress_checkpoints(settings, LocalCheckpointFiles())
-    remote = [location for location in locations if "://" in location]
-    if remote:
-        raise CheckError(
-            f"checkpoints on {remote[0].split('://')[0]}:// ({remote[0]}) are not readable by "
-            "`lakehouse check` yet: it reads local checkpoints only (lake.checkpoint_root)."
-        )
-    tables = [settings.bronze_events_location, settings.quarantine_location]
-    remote = [location for location in tables if "://" in location]
-    if remote:
-        raise CheckError(
-            f"tables on {remote[0].split('://')[0]}:// ({remote[0]}) are not readable by "
-            "`lakehouse check` yet: it reads a local lake only (lake.root)."
-        )
-    files = LocalCheckpointFiles()
-    return [read_checkpoint(files, location) for location in locations]
+    files = checkpoint_files(settings)
+    return [read_checkpoint(files, location) for location in progress_checkpoints(settings, files)]
 
 
 def _committed_range(

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from lakehouse import pipeline
 from lakehouse.airflow_cli import app as airflow_app
-from lakehouse.check import CheckError, run_check
+from lakehouse.check import run_check
 from lakehouse.config import ConfigError, Settings, load_settings
 from lakehouse.dashboard import DashboardError, dashboard_address, streamlit_command
 from lakehouse.dbt import DbtCommandError
@@ -46,7 +46,6 @@ KNOWN_ERRORS = (
     DbtCommandError,
     SimulatorKafkaError,
     pipeline.PipelineError,
-    CheckError,
 )
 
 

@@ -18,9 +18,11 @@ import json
 from collections.abc import Iterable, Mapping
 
 from lakehouse.config import Settings
+from lakehouse.object_store import S3CheckpointFiles, is_s3
 from lakehouse.offsets import (
     CheckpointFiles,
     CheckpointFormatError,
+    LocalCheckpointFiles,
     PartitionOffsets,
     TopicPartition,
     parse_offsets_file,
@@ -38,6 +40,13 @@ EARLIEST = -2
 
 class UpgradeRefusedError(Exception):
     """The two-query checkpoints cannot be continued exactly; the message says what to run."""
+
+
+def checkpoint_files(settings: Settings) -> CheckpointFiles:
+    """Read access to the checkpoints where lake.checkpoint_root puts them: disk or S3."""
+    if is_s3(settings.location(settings.lake.checkpoint_root)):
+        return S3CheckpointFiles(settings.s3)
+    return LocalCheckpointFiles()
 
 
 def ingest_checkpoint(settings: Settings) -> str:

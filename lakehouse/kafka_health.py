@@ -19,9 +19,9 @@ from confluent_kafka.admin import AdminClient
 from confluent_kafka.admin._config import ConfigResource
 
 from lakehouse.config import Settings
-from lakehouse.ingest_checkpoint import progress_checkpoints
+from lakehouse.ingest_checkpoint import checkpoint_files, progress_checkpoints
 from lakehouse.kafka_offsets import partition_watermarks
-from lakehouse.offsets import LocalCheckpointFiles, TopicPartition, next_to_read, read_checkpoint
+from lakehouse.offsets import TopicPartition, next_to_read, read_checkpoint
 from lakehouse.quality import CheckResult
 from lakehouse.simulator.kafka_topics import kafka_logger
 
@@ -44,7 +44,7 @@ class PartitionLag:
 
 def partition_lags(settings: Settings) -> list[PartitionLag]:
     """Lag of the bronze job on every partition of the event topics."""
-    files = LocalCheckpointFiles()
+    files = checkpoint_files(settings)
     progresses = [
         read_checkpoint(files, location) for location in progress_checkpoints(settings, files)
     ]

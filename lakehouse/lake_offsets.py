@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import duckdb
 
 from lakehouse.config import Settings
+from lakehouse.object_store import duckdb_uri
 from lakehouse.offsets import OffsetRange, TopicPartition
+from lakehouse.tables import is_delta_table
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,11 @@ NO_OFFSETS_SQL = (
 )
 
 
-def _offsets_source(location: str) -> tuple[str, list[str]]:
-    if not (Path(location) / "_delta_log").is_dir():
+def _offsets_source(connection: duckdb.DuckDBPyConnection, location: str) -> tuple[str, list[str]]:
+    if not is_delta_table(connection, location):
         return NO_OFFSETS_SQL, []
-    return "select kafka_topic, kafka_partition, kafka_offset from delta_scan(?)", [location]
+    sql = "select kafka_topic, kafka_partition, kafka_offset from delta_scan(?)"
+    return sql, [duckdb_uri(location)]
 
 
 # Per partition: rows, distinct offsets, min and max of each table; distinct offsets over
@@ -144,8 +146,8 @@ def lake_offsets(
             "insert into losses values (?, ?, ?, ?)",
             [[r.topic, r.partition, r.from_offset, r.to_offset_exclusive] for r in losses],
         )
-    bronze_sql, bronze_params = _offsets_source(settings.bronze_events_location)
-    quarantine_sql, quarantine_params = _offsets_source(settings.quarantine_location)
+    bronze_sql, bronze_params = _offsets_source(connection, settings.bronze_events_location)
+    quarantine_sql, quarantine_params = _offsets_source(connection, settings.quarantine_location)
     sql = STATS_SQL.format(bronze=bronze_sql, quarantine=quarantine_sql)
     result = connection.execute(sql, [*bronze_params, *quarantine_params])
     columns = [column[0] for column in result.description or []]
@@ -173,11 +175,11 @@ def recorded_losses(
     connection: duckdb.DuckDBPyConnection, location: str, topics: Sequence[str]
 ) -> list[OffsetRange]:
     """The ranges the data loss table records for the topics (none before the first loss)."""
-    if not (Path(location) / "_delta_log").is_dir():
+    if not is_delta_table(connection, location):
         return []
     rows = connection.execute(
         "select kafka_topic, kafka_partition, from_offset, to_offset_exclusive "
         "from delta_scan(?) where list_contains(?, kafka_topic)",
-        [location, list(topics)],
+        [duckdb_uri(location), list(topics)],
     ).fetchall()
     return [OffsetRange(str(t), int(p), int(start), int(end)) for t, p, start, end in rows]

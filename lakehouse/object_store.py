@@ -8,6 +8,7 @@ where the store is (endpoint, region, addressing style).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from lakehouse.config import S3Config
@@ -79,18 +80,51 @@ def _bucket_and_key(location: str) -> tuple[str, str]:
     return parts.netloc, parts.path.lstrip("/")
 
 
-def upload_directory(local_dir: Path, location: str, s3: S3Config) -> list[str]:
-    """Copy every file of local_dir to the S3 folder `location`; the URIs written, sorted."""
+def s3_client(s3: S3Config) -> Any:
+    """A boto3 S3 client for the configured store (credentials from the AWS chain)."""
     import boto3  # noqa: PLC0415 - only S3 lakes need it, and it is slow to import
     from botocore.config import Config  # noqa: PLC0415
 
     style = "path" if s3.path_style_access else "auto"
-    client = boto3.client(
+    return boto3.client(
         "s3",
         endpoint_url=s3.endpoint,
         region_name=s3.region,
         config=Config(s3={"addressing_style": style}),
     )
+
+
+class S3CheckpointFiles:
+    """A streaming checkpoint's files on S3, read with boto3 (no Spark, no Hadoop)."""
+
+    def __init__(self, s3: S3Config) -> None:
+        self._client = s3_client(s3)
+
+    def list_names(self, folder: str) -> list[str]:
+        """Names of the files (and sub-folders) in a folder; empty when there is none."""
+        bucket, key = _bucket_and_key(folder)
+        prefix = f"{key.rstrip('/')}/"
+        names = []
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix, Delimiter="/"
+        )
+        for page in pages:
+            names += [item["Key"][len(prefix) :] for item in page.get("Contents", [])]
+            names += [
+                item["Prefix"][len(prefix) :].rstrip("/") for item in page.get("CommonPrefixes", [])
+            ]
+        return names
+
+    def read_text(self, path: str) -> str:
+        """The whole file as text."""
+        bucket, key = _bucket_and_key(path)
+        body = self._client.get_object(Bucket=bucket, Key=key)["Body"]
+        return str(body.read().decode("utf-8"))
+
+
+def upload_directory(local_dir: Path, location: str, s3: S3Config) -> list[str]:
+    """Copy every file of local_dir to the S3 folder `location`; the URIs written, sorted."""
+    client = s3_client(s3)
     bucket, prefix = _bucket_and_key(location)
     written = []
     for path in sorted(p for p in local_dir.iterdir() if p.is_file()):

@@ -16,8 +16,8 @@ from rich.console import Console
 
 from jobs.bronze_ingest import start_ingest
 from jobs.data_loss import DATA_LOSS_SCHEMA
-from lakehouse.check import CheckError, PartitionCheck, check, run_check
-from lakehouse.config import Settings, load_settings
+from lakehouse.check import PartitionCheck, check, run_check
+from lakehouse.config import Settings
 from lakehouse.simulator import ensure_topics
 
 pytestmark = pytest.mark.integration
@@ -166,11 +166,3 @@ def test_check_reports_lag_gaps_recorded_loss_and_duplicates_with_their_numbers(
     printed = output.getvalue()
     assert "FAILED: 4 partition(s) do not reconcile." in printed
     assert "--accept-recorded-loss" in printed
-
-
-def test_checkpoints_on_s3_are_refused_with_the_reason(
-    stack: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("LAKEHOUSE__LAKE__CHECKPOINT_ROOT", "s3a://bucket/checkpoints")
-    with pytest.raises(CheckError, match=r"s3a:// .* not readable by `lakehouse check` yet"):
-        check(load_settings())

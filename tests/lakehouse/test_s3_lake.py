@@ -14,8 +14,10 @@ import duckdb
 import pytest
 
 from lakehouse import pipeline
+from lakehouse.check import check
 from lakehouse.config import Settings, load_settings
 from lakehouse.ingest_checkpoint import INGEST_QUERY
+from lakehouse.kafka_health import partition_lags
 from lakehouse.simulator import generate_events
 from lakehouse.tables import SILVER_EVENTS_TABLE
 from tests.s3_server import S3Server
@@ -76,6 +78,14 @@ def test_bronze_on_s3_reconciles_through_dbt(
     keys = object_keys(s3_server, bucket)
     assert "lake/bronze/listening_events/_delta_log/00000000000000000000.json" in keys
     assert f"checkpoints/{INGEST_QUERY}/commits/0" in keys
+    # `lakehouse check` and the lag (status, the quality DAG) read the checkpoint on S3.
+    report = check(s3_stack)
+    assert sum(row.bronze.rows for row in report.partitions) == EVENTS
+    assert all(row.verdicts == ("OK",) for row in report.partitions)
+    assert all(row.committed == row.kafka_end for row in report.partitions)
+    lags = partition_lags(s3_stack)
+    assert sum(lag.end_offset for lag in lags) == EVENTS
+    assert all(lag.lag == 0 for lag in lags)
     for table in ("users", "tracks", "artists"):
         assert f"lake/reference/{table}.parquet" in keys
     # The lake is all on S3; only the broker's data and the locks are local.
