@@ -9,7 +9,6 @@ traffic starts.
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 from dataclasses import dataclass
@@ -20,7 +19,13 @@ from confluent_kafka import Producer
 
 from lakehouse.config import Settings
 from lakehouse.pipeline import configured_catalog
-from lakehouse.reliability.harness import JobProcess, delta_versions, wait_for
+from lakehouse.reliability.harness import (
+    JobProcess,
+    commit_actions,
+    delta_versions,
+    is_ingest_commit,
+    wait_for,
+)
 from lakehouse.simulator import generate_events, producer_config
 from lakehouse.tables import delta_row_count, lake_connection
 
@@ -135,12 +140,10 @@ def commit_times(location: str) -> dict[str, float]:
     log = Path(location) / "_delta_log"
     visible_at = {}
     for version in delta_versions(location):
-        commit = log / f"{version:020d}.json"
-        actions = [json.loads(line) for line in commit.read_text().splitlines()]
-        operations = [a["commitInfo"].get("operation") for a in actions if "commitInfo" in a]
-        if operations != ["STREAMING UPDATE"]:
+        actions = commit_actions(location, version)
+        if not is_ingest_commit(actions):
             continue
-        moment = commit.stat().st_mtime
+        moment = (log / f"{version:020d}.json").stat().st_mtime
         visible_at.update({a["add"]["path"]: moment for a in actions if "add" in a})
     return visible_at
 

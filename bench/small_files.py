@@ -17,7 +17,7 @@ from pathlib import Path
 
 from lakehouse.config import Settings
 from lakehouse.orchestration import MAINTENANCE_JOB
-from lakehouse.reliability.harness import delta_versions
+from lakehouse.reliability.harness import commit_actions, delta_versions, is_ingest_commit
 from lakehouse.spark_submit import run_job_logged
 from lakehouse.tables import lake_connection
 
@@ -67,14 +67,10 @@ def active_files(location: str) -> dict[str, str]:
 
 def streamed(location: str) -> tuple[int, int]:
     """(streaming commits, files they added): the files that pile up without compaction."""
-    log = Path(location) / "_delta_log"
     commits = added = 0
     for version in delta_versions(location):
-        actions = [
-            json.loads(line) for line in (log / f"{version:020d}.json").read_text().splitlines()
-        ]
-        operations = [a["commitInfo"].get("operation") for a in actions if "commitInfo" in a]
-        if operations == ["STREAMING UPDATE"]:
+        actions = commit_actions(location, version)
+        if is_ingest_commit(actions):
             commits += 1
             added += sum(1 for a in actions if "add" in a)
     return commits, added

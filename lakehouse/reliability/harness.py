@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from confluent_kafka import Producer
 
@@ -222,6 +223,18 @@ def streaming_batch_of(location: str, version: int) -> int | None:
         if "txn" in action:
             return int(action["txn"]["version"])
     return None
+
+
+def commit_actions(location: str, version: int) -> list[dict[str, Any]]:
+    """The actions of one commit of a local Delta table."""
+    commit = Path(location) / "_delta_log" / f"{version:020d}.json"
+    return [json.loads(line) for line in commit.read_text().splitlines()]
+
+
+def is_ingest_commit(actions: list[dict[str, Any]]) -> bool:
+    """True for a micro-batch of the bronze job: its idempotent writes carry a `txn` action
+    (compaction, OPTIMIZE and the table's creation do not)."""
+    return any("txn" in action for action in actions)
 
 
 def transaction_versions(location: str) -> set[int]:
