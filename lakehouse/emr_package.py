@@ -158,7 +158,7 @@ def sha256(path: Path) -> str:
 def _describe(folder: Path, base_uri: str | None) -> dict[str, dict[str, object]]:
     return {
         path.name: {
-            "uri": f"{(base_uri or '').rstrip('/')}/{path.name}",
+            "uri": f"{base_uri.rstrip('/')}/{path.name}" if base_uri else None,
             "bytes": path.stat().st_size,
             "sha256": sha256(path),
         }
