@@ -12,7 +12,7 @@ import pytest
 from lakehouse.config import load_settings
 from lakehouse.emr import EMR_JARS, S3A_JAR_PREFIXES, job_request
 from lakehouse.emr_package import EmrPackageError, build_emr_package, emr_jar_files, sha256
-from tests.conftest import SPARK_JARS_DIR
+from tests.conftest import EMR_BUILD_PYTHON, SPARK_JARS_DIR
 
 CODE = "s3://example-lakehouse-prod/code"
 JARS = "s3://example-lakehouse-prod/jars"
@@ -91,7 +91,7 @@ def test_package_refuses_an_interpreter_that_is_not_there(tmp_path: Path) -> Non
 
 
 def test_package_holds_what_the_request_names_with_checksums(tmp_path: Path) -> None:
-    settings = load_settings("prod", environ={})
+    settings = load_settings("prod", environ={"LAKEHOUSE__EMR__PYTHON": EMR_BUILD_PYTHON})
     package = build_emr_package(settings, tmp_path / "dist")
     manifest = json.loads(package.manifest.read_text())
 
@@ -126,7 +126,8 @@ def test_package_holds_what_the_request_names_with_checksums(tmp_path: Path) -> 
             for name in archive.getnames()
             if name.startswith("lib/python3.11/site-packages/") and name.count("/") > 3
         }
-    assert links["bin/python"] == "/usr/bin/python3.11"
+    assert links["bin/python"] == EMR_BUILD_PYTHON
+    assert manifest["python"]["interpreter"] == EMR_BUILD_PYTHON
     assert {"confluent_kafka", "delta", "pydantic", "yaml", "duckdb", "rich"} <= packages
     assert not packages & {"pyspark", "py4j", "dbt", "streamlit", "pytest", "venv_pack"}
     pins = manifest["python"]["packages"]
