@@ -1,5 +1,5 @@
 # The README's two commands are `make demo` and `make test`; both run set-up first.
-.PHONY: setup demo test test-slow lint pytest reliability bench clean
+.PHONY: setup demo test test-slow lint pytest reliability bench package-emr clean
 
 VENV := .venv/bin
 
@@ -33,6 +33,11 @@ reliability: setup
 # performance.png (about 16 minutes on 2 cores; run it on an otherwise idle machine).
 bench: setup
 	$(VENV)/python -m bench --scale full --output docs
+
+# Everything the EMR job runs, into dist/emr, and the `aws s3 sync` lines (ENV=dev for dev).
+ENV ?= prod
+package-emr: setup
+	$(VENV)/lakehouse --env $(ENV) airflow package-emr --output dist/emr
 
 # Removes local state (broker data, lake, checkpoints, warehouse); keeps jars and .venv.
 clean:

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from lakehouse.config import Settings
-from lakehouse.emr import package_job
+from lakehouse.emr_package import EmrPackageError, build_emr_package
 from lakehouse.orchestration import AIRFLOW_VENV, airflow_environment
 
 app = typer.Typer(
@@ -81,9 +81,18 @@ def package_emr(
         "dist/emr"
     ),
 ) -> None:
-    """Package the bronze job for EMR (zip for --py-files, entry point, conf files)."""
+    """Build what the EMR job runs: code, conf, packed environment, jars, manifest."""
     settings = _settings(context)
-    package = package_job(output, settings.env)
-    console.print(f"wrote {package.archive}, {package.entry_point} and the conf files")
-    if settings.emr.code_uri:
-        console.print(f"upload: aws s3 sync {package.folder} {settings.emr.code_uri}")
+    try:
+        package = build_emr_package(settings, output)
+    except EmrPackageError as error:
+        console.print(f"[red]package-emr: {error}[/]")
+        raise typer.Exit(2) from error
+    console.print(f"wrote {package.code} (for emr.code_uri) and {package.jars} (emr.jars_uri)")
+    console.print(f"manifest with checksums: {package.manifest}")
+    if settings.emr.code_uri and settings.emr.jars_uri:
+        console.print("upload:")
+        for command in package.upload_commands(settings):
+            print(command)
+    else:
+        console.print(f"set emr.code_uri and emr.jars_uri in conf/{settings.env}.yaml to upload")

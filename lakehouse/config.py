@@ -219,6 +219,10 @@ class EmrConfig(_Section):
     jars_uri: str | None
     logs_uri: str | None
     aws_conn_id: str
+    # The packed environment links to this interpreter: it must exist at this path both
+    # where `package-emr` builds and in the application's image.
+    python: str
+    architecture: Literal["X86_64", "ARM64"]
 
     @model_validator(mode="after")
     def _complete_when_enabled(self) -> EmrConfig:

@@ -1,56 +1,54 @@
-"""The bronze job on EMR Serverless: the code package and the StartJobRun request.
+"""The bronze job's StartJobRun request for EMR Serverless, naming the packaged artifacts.
 
-EMR runs the same entry point (jobs/bronze_ingest.py) with the job code zipped for
---py-files and conf/ shipped with --files, so the job reads its settings as it does locally
-(`--conf-dir .`: the driver's working folder, where --files lands).
+EMR runs the same entry point (jobs/bronze_ingest.py): the job code zipped for --py-files,
+conf/ and the packed Python environment as archives that EMR unpacks into the driver's and
+executors' working folders (`#conf`, `#environment`), and the connector jars EMR does not
+ship. `lakehouse.emr_package` builds exactly these files; this module only names them, so
+parsing the DAG reads nothing but conf/ (no jar folder, no S3).
 """
 
 from __future__ import annotations
 
-import shutil
-import zipfile
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from lakehouse.config import PROJECT_ROOT, Settings
-from lakehouse.spark_submit import BRONZE_JOB, DELTA_CONF, spark_jars
+from lakehouse.config import Settings
+from lakehouse.spark_submit import BRONZE_JOB, DELTA_CONF, storage_conf
 
-PACKAGES = ("lakehouse", "jobs", "transformations")
 CODE_ARCHIVE = "lakehouse_job.zip"
-CONF_FILES = ("base.yaml",)
+CONF_ARCHIVE = "lakehouse_conf.tar.gz"
+ENVIRONMENT_ARCHIVE = "lakehouse_environment.tar.gz"
+MANIFEST = "manifest.json"
+# Where EMR unpacks the two archives, relative to the driver's working folder.
+CONF_ALIAS = "conf"
+ENVIRONMENT_ALIAS = "environment"
+ENVIRONMENT_PYTHON = f"./{ENVIRONMENT_ALIAS}/bin/python"
+
+# The jars EMR needs from us: Delta and the Kafka source with their non-Spark dependencies,
+# i.e. what scripts/setup.sh resolves from jvm/spark/pom.xml minus S3A (hadoop-aws and the
+# AWS SDK bundle), which EMR ships itself. A list in code, not a glob of a local folder, so
+# the request is the same wherever the DAG is parsed. `package-emr` refuses to build when
+# the resolved jars differ from it, and tests/lakehouse/test_emr.py checks it against the POM.
+EMR_JARS = (
+    "commons-pool2-2.12.1.jar",
+    "delta-kernel-api-4.4.0.jar",
+    "delta-kernel-defaults-4.4.0.jar",
+    "delta-kernel-unitycatalog-4.4.0.jar",
+    "delta-spark_4.1_2.13-4.4.0.jar",
+    "delta-storage-4.4.0.jar",
+    "jackson-datatype-jdk8-2.13.5.jar",
+    "javax.annotation-api-1.3.2.jar",
+    "kafka-clients-3.9.1.jar",
+    "spark-sql-kafka-0-10_2.13-4.1.1.jar",
+    "spark-token-provider-kafka-0-10_2.13-4.1.1.jar",
+    "unitycatalog-client-0.6.0.jar",
+    "unitycatalog-hadoop-0.6.0.jar",
+)
+# File name prefixes of the S3A jars set-up resolves for local runs; EMR brings its own.
+S3A_JAR_PREFIXES = ("hadoop-aws-", "bundle-")
 
 
 class EmrConfigError(Exception):
     """EMR is not configured for this environment; the message names the setting."""
-
-
-@dataclass(frozen=True)
-class JobPackage:
-    """What `lakehouse package` wrote: upload the folder to emr.code_uri."""
-
-    folder: Path
-    entry_point: Path
-    archive: Path
-    conf_files: list[Path]
-
-
-def package_job(output: Path, env: str) -> JobPackage:
-    """Zip the job's Python packages, and copy the entry point and the env's conf files."""
-    output.mkdir(parents=True, exist_ok=True)
-    archive = output / CODE_ARCHIVE
-    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-        for package in PACKAGES:
-            for source in sorted((PROJECT_ROOT / package).rglob("*.py")):
-                bundle.write(source, source.relative_to(PROJECT_ROOT).as_posix())
-    entry_point = output / BRONZE_JOB.name
-    shutil.copyfile(BRONZE_JOB, entry_point)
-    conf_files = []
-    for name in (*CONF_FILES, f"{env}.yaml"):
-        target = output / name
-        shutil.copyfile(PROJECT_ROOT / "conf" / name, target)
-        conf_files.append(target)
-    return JobPackage(output, entry_point, archive, conf_files)
 
 
 def _uri(base: str | None, name: str) -> str:
@@ -59,21 +57,37 @@ def _uri(base: str | None, name: str) -> str:
     return f"{base.rstrip('/')}/{name}"
 
 
+def environment_conf() -> dict[str, str]:
+    """Driver and executors run Python from the unpacked environment archive."""
+    return {
+        "spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON": ENVIRONMENT_PYTHON,
+        "spark.emr-serverless.driverEnv.PYSPARK_PYTHON": ENVIRONMENT_PYTHON,
+        "spark.executorEnv.PYSPARK_PYTHON": ENVIRONMENT_PYTHON,
+    }
+
+
 def spark_submit_parameters(settings: Settings) -> str:
-    """--jars, --py-files, --files and --conf of the job, with the code and jars on S3."""
+    """--archives, --jars, --py-files and --conf of the job, with the artifacts on S3."""
     emr = settings.emr
-    jars = ",".join(_uri(emr.jars_uri, jar.name) for jar in spark_jars(settings))
-    files = ",".join(_uri(emr.code_uri, name) for name in (*CONF_FILES, f"{settings.env}.yaml"))
+    archives = ",".join(
+        [
+            f"{_uri(emr.code_uri, ENVIRONMENT_ARCHIVE)}#{ENVIRONMENT_ALIAS}",
+            f"{_uri(emr.code_uri, CONF_ARCHIVE)}#{CONF_ALIAS}",
+        ]
+    )
+    jars = ",".join(_uri(emr.jars_uri, name) for name in EMR_JARS)
     conf = {
+        **environment_conf(),
         **DELTA_CONF,
         "spark.sql.shuffle.partitions": str(settings.spark.shuffle_partitions),
         "spark.driver.memory": settings.spark.driver_memory,
+        **storage_conf(settings),
         **settings.spark.conf,
     }
     parameters = [
+        f"--archives {archives}",
         f"--jars {jars}",
         f"--py-files {_uri(emr.code_uri, CODE_ARCHIVE)}",
-        f"--files {files}",
         *(f"--conf {key}={value}" for key, value in conf.items()),
     ]
     return " ".join(parameters)
@@ -95,7 +109,7 @@ def job_request(settings: Settings, trigger: str = "available-now") -> dict[str,
                     "--env",
                     settings.env,
                     "--conf-dir",
-                    ".",
+                    CONF_ALIAS,
                     "--trigger",
                     trigger,
                 ],

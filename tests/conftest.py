@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,9 @@ from tests.small_run import SmallRun, build_small_run
 
 SPARK_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "spark"
 KAFKA_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "kafka"
+# The interpreter the EMR environment is built with and linked to in tests: this run's own
+# Python 3.11, so the tests do not need one at emr.python's path (/usr/bin/python3.11).
+EMR_BUILD_PYTHON = str(Path(sys.base_prefix) / "bin" / "python3.11")
 
 
 @pytest.fixture(scope="session")

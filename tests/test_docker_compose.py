@@ -7,6 +7,7 @@ ${VARIABLE} interpolation from .env.example) and checks what would break `docker
 from __future__ import annotations
 
 import re
+import tomllib
 from typing import Any
 
 import pytest
@@ -15,6 +16,13 @@ import yaml
 from lakehouse.config import PROJECT_ROOT, load_settings
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
+AIRFLOW_DOCKERFILE = PROJECT_ROOT / "docker" / "airflow" / "Dockerfile"
+AIRFLOW_SERVICES = (
+    "airflow-init",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+)
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
 # ${NAME} or ${NAME:-default}; $$ escapes a dollar for the container's shell.
 VARIABLE = re.compile(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)(:?-[^}]*)?\}")
@@ -135,3 +143,50 @@ def test_env_file_stays_out_of_git_and_the_example_holds_no_aws_key() -> None:
 
     assert ".env" in ignored
     assert not env_example()["AWS_ACCESS_KEY_ID"].startswith(("AKIA", "ASIA"))
+
+
+def locked_version(lock_file: str, package: str) -> str:
+    """The version a uv.lock pins for one package."""
+    lock = tomllib.loads((PROJECT_ROOT / lock_file).read_text())
+    (version,) = [entry["version"] for entry in lock["package"] if entry["name"] == package]
+    return str(version)
+
+
+def test_airflow_image_is_the_locked_airflow_version(compose: dict[str, Any]) -> None:
+    version = locked_version("airflow/uv.lock", "apache-airflow")
+    (from_line,) = [
+        line for line in AIRFLOW_DOCKERFILE.read_text().splitlines() if line.startswith("FROM ")
+    ]
+
+    assert version == "3.3.2"
+    assert from_line == f"FROM apache/airflow:{version}-python3.11"
+    for name in AIRFLOW_SERVICES:
+        service = compose["services"][name]
+        assert service["build"] == {"context": ".", "dockerfile": "docker/airflow/Dockerfile"}
+        assert service["image"] == f"lakehouse-airflow:{version}", name
+
+
+def test_airflow_image_installs_the_project_from_the_locks() -> None:
+    lines = [line.strip() for line in AIRFLOW_DOCKERFILE.read_text().splitlines()]
+    setup = (PROJECT_ROOT / "scripts" / "setup.sh").read_text()
+    (uv_version,) = re.findall(r'^UV_VERSION="([^"]+)"', setup, flags=re.MULTILINE)
+
+    assert "COPY pyproject.toml uv.lock README.md ./" in lines
+    assert "COPY airflow/pyproject.toml airflow/uv.lock airflow/" in lines
+    assert f"RUN pip install --no-cache-dir uv=={uv_version}" in lines
+    # Both environments, frozen to their locks: the project (spark-submit's .venv) and
+    # Airflow's (Airflow, providers, the lakehouse package), the latter first on PATH.
+    assert "RUN uv sync --frozen --no-dev \\" in lines
+    assert (
+        '&& UV_PROJECT_ENVIRONMENT="$AIRFLOW_VENV" uv sync --frozen --no-dev --group docker \\'
+        in lines
+    )
+    assert "ENV PATH=/opt/lakehouse/.lakehouse/airflow-venv/bin:$PATH" in lines
+    airflow_project = tomllib.loads((PROJECT_ROOT / "airflow" / "pyproject.toml").read_text())
+    assert "lakehouse" in airflow_project["project"]["dependencies"]
+    assert airflow_project["tool"]["uv"]["sources"]["lakehouse"]["path"] == ".."
+    docker_group = airflow_project["dependency-groups"]["docker"]
+    assert {pin.split("==")[0] for pin in docker_group} == {
+        "apache-airflow-providers-postgres",
+        "apache-airflow-providers-fab",
+    }

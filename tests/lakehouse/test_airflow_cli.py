@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from lakehouse.cli import app
 from lakehouse.config import PROJECT_ROOT
+from tests.conftest import EMR_BUILD_PYTHON
 
 
 def test_env_points_airflow_at_the_project_and_the_configured_master() -> None:
@@ -31,8 +32,10 @@ def test_env_points_airflow_at_the_project_and_the_configured_master() -> None:
 def test_package_emr_writes_the_zip_entry_point_and_conf(tmp_path: object) -> None:
     output = f"{tmp_path}/emr"
     result = CliRunner().invoke(
-        app, ["--env", "prod", "airflow", "package-emr", "--output", output]
+        app,
+        ["--env", "prod", "airflow", "package-emr", "--output", output],
+        env={"LAKEHOUSE__EMR__PYTHON": EMR_BUILD_PYTHON},
     )
     assert result.exit_code == 0, result.output
-    assert "aws s3 sync" in result.output
-    assert "s3://example-lakehouse-prod/code" in result.output
+    assert f"aws s3 sync {output}/code s3://example-lakehouse-prod/code" in result.output
+    assert f"aws s3 sync {output}/jars s3://example-lakehouse-prod/jars" in result.output

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import zipfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from jobs.bronze_maintenance import closed_partitions_predicate
 from lakehouse.config import ConfigError, load_settings
-from lakehouse.emr import EmrConfigError, job_request, package_job
+from lakehouse.emr import EmrConfigError, job_request
 from lakehouse.orchestration import (
     closed_partition_bound,
     spark_submit_operator_arguments,
@@ -58,18 +56,6 @@ def test_emr_request_renders_prod() -> None:
         in (submit["sparkSubmitParameters"])
     )
     assert request["name"] == "lakehouse-bronze-ingest-prod"
-
-
-def test_package_holds_the_job_code_entry_point_and_conf(tmp_path: Path) -> None:
-    package = package_job(tmp_path, "prod")
-    with zipfile.ZipFile(package.archive) as bundle:
-        names = set(bundle.namelist())
-    assert {"lakehouse/config.py", "jobs/bronze_ingest.py", "transformations/bronze.py"} <= names
-    assert (
-        package.entry_point.read_text()
-        == (Path(__file__).parents[2] / "jobs" / "bronze_ingest.py").read_text()
-    )
-    assert sorted(path.name for path in package.conf_files) == ["base.yaml", "prod.yaml"]
 
 
 def test_vacuum_retention_can_never_go_below_delta_floor() -> None:
