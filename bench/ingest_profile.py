@@ -52,7 +52,7 @@ CODEC = "spark.sql.parquet.compression.codec"
 SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions"
 SNAPSHOT_PARTITIONS = "spark.databricks.delta.snapshotPartitions"
 # A continuous run's micro-batches: small, many, each an idempotent append.
-SMALL_BATCHES = 10
+SMALL_BATCHES = 4
 SMALL_BATCH_RECORDS = 1_000
 
 

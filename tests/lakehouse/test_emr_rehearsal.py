@@ -32,9 +32,11 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from lakehouse import pipeline
+from lakehouse.check import check
 from lakehouse.config import Settings, load_settings
 from lakehouse.emr import MANIFEST, S3A_JAR_PREFIXES, job_request
 from lakehouse.emr_package import build_emr_package, sha256
+from lakehouse.ingest_checkpoint import INGEST_QUERY
 from lakehouse.kafka_broker import KafkaBroker
 from tests.conftest import EMR_BUILD_PYTHON, SPARK_JARS_DIR
 from tests.s3_server import REGION, S3Server
@@ -231,10 +233,12 @@ def test_packaged_job_runs_as_emr_would_and_reconciles(
     bucket = settings.lake_root.split("/")[2]
     listing = s3_server.client().list_objects_v2(Bucket=bucket, Prefix="checkpoints/")
     keys = {item["Key"] for item in listing.get("Contents", [])}
-    checkpoints = {key.split("/")[1] for key in keys}
-    assert checkpoints, "no checkpoint on s3a"
-    for checkpoint in checkpoints:
-        assert f"checkpoints/{checkpoint}/commits/0" in keys
+    assert {key.split("/")[1] for key in keys} == {INGEST_QUERY}
+    assert f"checkpoints/{INGEST_QUERY}/commits/0" in keys
+    # `lakehouse check` reconciles the S3 lake from its S3 checkpoint, as the scheduler would.
+    report = check(settings)
+    assert all(row.verdicts == ("OK",) for row in report.partitions), report.partitions
+    assert sum(row.bronze.rows + row.quarantine.rows for row in report.partitions) == held
     # Only the job's lock and progress files are local, in the driver's working folder.
     assert any((driver / ".lakehouse" / "state").glob("locks/*.lock"))
     assert not (driver / ".lakehouse" / "lake").exists()
