@@ -23,8 +23,10 @@ from lakehouse.ingest_checkpoint import ingest_checkpoint
 from lakehouse.reliability.harness import (
     JobProcess,
     Traffic,
+    commit_actions,
     committed_batch,
     delta_versions,
+    is_ingest_commit,
     ledger,
     streaming_batch_of,
     transaction_versions,
@@ -112,15 +114,25 @@ class CommitKill:
 
 
 def _kill_at_commit(job: JobProcess, settings: Settings) -> CommitKill:
-    """Kill the job the instant bronze gains a Delta commit, and say where the kill fell."""
+    """Kill the job the instant bronze gains a micro-batch's Delta commit (not the table's
+    creation or a compaction), and say where the kill fell."""
     location = settings.bronze_events_location
-    known = len(delta_versions(location))
-    if not wait_for(lambda: len(delta_versions(location)) > known, 90, every=0.002):
+    known = max(delta_versions(location), default=-1)
+    found: list[int] = []
+
+    def batch_committed() -> bool:
+        found[:] = [
+            version
+            for version in delta_versions(location)
+            if version > known and is_ingest_commit(commit_actions(location, version))
+        ]
+        return bool(found)
+
+    if not wait_for(batch_committed, 90, every=0.002):
         job.kill()
         return CommitKill(None, in_window=False, quarantine_behind=False)
     job.kill()
-    newest = delta_versions(location)[-1]
-    batch = streaming_batch_of(location, newest)
+    batch = streaming_batch_of(location, found[0])
     committed = committed_batch(ingest_checkpoint(settings))
     in_window = batch is not None and (committed is None or batch > committed)
     behind = batch is not None and batch not in transaction_versions(settings.quarantine_location)
