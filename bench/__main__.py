@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bench.report import targets, write_outputs
-from bench.runner import run_benchmarks
+from bench.report import targets, write_dbt_outputs, write_outputs
+from bench.runner import run_benchmarks, run_dbt_benchmark
 from bench.scales import SCALES
 
 app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
@@ -31,11 +31,24 @@ def main(
         "docs"
     ),
     seed: Annotated[int | None, typer.Option(help="Simulator seed (default: random).")] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(help="dbt: only the dbt measurement, written to dbt-cost.md/.json."),
+    ] = None,
 ) -> None:
     """Measure the Kafka ceiling, the Python baseline, the bronze job, freshness and dbt."""
     if scale not in SCALES:
         raise typer.BadParameter(f"choose one of {sorted(SCALES)}", param_hint="--scale")
+    if only not in (None, "dbt"):
+        raise typer.BadParameter("the only choice is dbt", param_hint="--only")
     console = Console()
+    if only == "dbt":
+        with tempfile.TemporaryDirectory(prefix="lakehouse-bench-") as workdir:
+            results = run_dbt_benchmark(SCALES[scale], Path(workdir), console)
+        page = write_dbt_outputs(results, output)
+        console.print(page.read_text())
+        console.print(f"wrote {page}")
+        return
     chosen_seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     command = shlex.join(["python", "-m", "bench", *sys.argv[1:]])
     with tempfile.TemporaryDirectory(prefix="lakehouse-bench-") as workdir:

@@ -59,6 +59,21 @@ def run_benchmarks(scale: Scale, workdir: Path, seed: int, console: Console) -> 
     return results
 
 
+def run_dbt_benchmark(scale: Scale, workdir: Path, console: Console) -> dict[str, Any]:
+    """Only the dbt measurement (`python -m bench --only dbt`), with the same metadata."""
+    started = time.monotonic()
+    start_load = round(os.getloadavg()[0], 2)
+    results: dict[str, Any] = {
+        "scale": asdict(scale),
+        "machine": machine(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dbt": _dbt(scale, workdir / "dbt", console),
+    }
+    results["seconds"] = round(time.monotonic() - started, 1)
+    results["load_average"] = {"start": start_load, "end": round(os.getloadavg()[0], 2)}
+    return results
+
+
 def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, Any]:
     console.rule(f"drain: {scale.drain_events:,} pre-produced events")
     with sandbox_stack(root) as (settings, _):

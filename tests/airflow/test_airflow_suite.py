@@ -16,7 +16,7 @@ import pytest
 from lakehouse.config import PROJECT_ROOT
 from lakehouse.orchestration import AIRFLOW_VENV
 
-EXPECTED_TESTS = 12
+EXPECTED_TESTS = 13
 
 
 @pytest.mark.integration
