@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from bench.report import targets, write_outputs
+from bench.report import targets, write_dbt_outputs, write_outputs
 from bench.runner import SECTIONS, run_benchmarks
 from bench.scales import SCALES
 
@@ -35,8 +35,8 @@ def main(
     only: Annotated[
         list[str] | None,
         typer.Option(
-            help="Run only this section (drain, freshness, dbt; repeatable) and print its "
-            "JSON instead of writing the report."
+            help="Run only this section (drain, freshness, dbt; repeatable): dbt alone writes "
+            "dbt-cost.md/.json, any other choice prints its JSON instead of the report."
         ),
     ] = None,
 ) -> None:
@@ -52,6 +52,11 @@ def main(
     sections = tuple(only) if only else SECTIONS
     with tempfile.TemporaryDirectory(prefix="lakehouse-bench-") as workdir:
         results = run_benchmarks(SCALES[scale], Path(workdir), chosen_seed, console, sections)
+    if sections == ("dbt",):
+        page = write_dbt_outputs(results, output)
+        console.print(page.read_text())
+        console.print(f"wrote {page}")
+        return
     if only:
         console.print_json(json.dumps(results))
         return

@@ -1,8 +1,12 @@
 """Append synthetic bronze rows (the bronze table's contract) for the dbt benchmark.
 
 Ten million events through Kafka would measure Kafka and the ingest job again; the dbt
-benchmark needs only a bronze table of that size whose ids join the reference data.
-Run with spark-submit (the bench does): make_bronze.py --env local --first-id N --rows M
+benchmark needs only a bronze table of that size whose ids join the reference data, shaped
+like a stream that has run for a while: the history spans DBT_HISTORY_DAYS of event time and
+arrives (ingested_at) shortly after each event; `--new` rows arrive after all of it, in
+DBT_NEW_ARRIVAL_MINUTES, mostly events of the latest day and DBT_NEW_LATE_SHARE of them late events
+from anywhere in the history.
+Run with spark-submit (the bench does): make_bronze.py --env local --first-id N --rows M [--new]
 """
 
 from __future__ import annotations
@@ -10,16 +14,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from bench.scales import DBT_HISTORY_DAYS, DBT_NEW_ARRIVAL_MINUTES, DBT_NEW_LATE_SHARE
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings
 from lakehouse.simulator import DEFAULT_TOPICS, DEVICES
 from transformations.bronze import BRONZE_PARTITION_COLUMNS, BRONZE_SCHEMA
 
-# Events spread over the week before a fixed moment, so every run builds the same dates.
+# Events spread over the days before a fixed moment, so every run builds the same dates.
 LATEST_EVENT_AT = "2026-11-01 00:00:00"
-WINDOW_SECONDS = 7 * 24 * 3600
+DAY_SECONDS = 24 * 3600
+# A history row arrives up to this long after its event (Kafka, then the micro-batch).
+MAX_ARRIVAL_DELAY_SECONDS = 120
 
 
 def indexed(spark: SparkSession, path: Path, columns: list[str]) -> tuple[DataFrame, int]:
@@ -31,12 +38,40 @@ def indexed(spark: SparkSession, path: Path, columns: list[str]) -> tuple[DataFr
     return F.broadcast(frame), len(rows)
 
 
-def synthetic_bronze(spark: SparkSession, reference: Path, first_id: int, rows: int) -> DataFrame:
+def hashed_seconds(seed: int, window_seconds: int) -> Column:
+    """A pseudo-random number of seconds in [0, window_seconds), fixed by the row's id."""
+    return F.pmod(F.xxhash64("id", F.lit(seed)), F.lit(window_seconds))
+
+
+def event_and_arrival_times(first_id: int, rows: int, *, new: bool) -> tuple[Column, Column]:
+    """event_at and ingested_at of a history row, or of a row arriving after the history."""
+    latest = F.to_timestamp(F.lit(LATEST_EVENT_AT))
+    history_event_at = latest - F.make_interval(
+        secs=hashed_seconds(2, DBT_HISTORY_DAYS * DAY_SECONDS)
+    )
+    if not new:
+        delay = hashed_seconds(5, MAX_ARRIVAL_DELAY_SECONDS)
+        return history_event_at, history_event_at + F.make_interval(secs=delay)
+    is_late = F.pmod(F.xxhash64("id", F.lit(6)), F.lit(1000)) < int(DBT_NEW_LATE_SHARE * 1000)
+    latest_day_event_at = latest - F.make_interval(secs=hashed_seconds(2, DAY_SECONDS))
+    position = (F.col("id") - F.lit(first_id)) / F.lit(max(rows, 1))
+    arrival = (
+        latest
+        + F.make_interval(secs=F.lit(MAX_ARRIVAL_DELAY_SECONDS))
+        + F.make_interval(secs=position * F.lit(DBT_NEW_ARRIVAL_MINUTES * 60))
+    )
+    return F.when(is_late, history_event_at).otherwise(latest_day_event_at), arrival
+
+
+def synthetic_bronze(
+    spark: SparkSession, reference: Path, first_id: int, rows: int, *, new: bool = False
+) -> DataFrame:
     """`rows` bronze rows with ids from `first_id`, joined to real users and tracks."""
     users, user_count = indexed(spark, reference / "users.parquet", ["user_id", "country"])
     tracks, track_count = indexed(
         spark, reference / "tracks.parquet", ["track_id", "artist_id", "duration_ms"]
     )
+    event_at, ingested_at = event_and_arrival_times(first_id, rows, new=new)
     mixer = F.xxhash64("id")
     event_types = F.array(*(F.lit(kind) for kind in ("play", "play", "play", "skip", "like")))
     topics = F.create_map(*(F.lit(part) for pair in DEFAULT_TOPICS.items() for part in pair))
@@ -46,11 +81,8 @@ def synthetic_bronze(spark: SparkSession, reference: Path, first_id: int, rows: 
         .withColumn("user_index", F.pmod(mixer, F.lit(user_count)))
         .withColumn("track_index", F.pmod(F.xxhash64("id", F.lit(1)), F.lit(track_count)))
         .withColumn("event_type", event_types[F.pmod(mixer, F.lit(5)).cast("int")])
-        .withColumn(
-            "event_at",
-            F.to_timestamp(F.lit(LATEST_EVENT_AT))
-            - F.make_interval(secs=F.pmod(F.xxhash64("id", F.lit(2)), F.lit(WINDOW_SECONDS))),
-        )
+        .withColumn("event_at", event_at)
+        .withColumn("ingested_at", ingested_at)
     )
     joined = generated.join(users, generated["user_index"] == users["index"], how="inner").join(
         tracks.alias("t"), generated["track_index"] == F.col("t.index"), how="inner"
@@ -75,16 +107,18 @@ def synthetic_bronze(spark: SparkSession, reference: Path, first_id: int, rows: 
         ms_played.alias("ms_played"),
         F.lit(1).alias("schema_version"),
         F.col("id"),
+        F.col("ingested_at"),
     )
+    payload = [name for name in events.columns if name not in ("id", "ingested_at")]
     return events.select(
-        *(F.col(name) for name in events.columns if name != "id"),
-        F.to_json(F.struct(*(name for name in events.columns if name != "id"))).alias("raw_value"),
+        *(F.col(name) for name in payload),
+        F.to_json(F.struct(*payload)).alias("raw_value"),
         F.col("user_id").alias("kafka_key"),
         topics[F.col("event_type")].alias("kafka_topic"),
         F.pmod(F.col("id"), F.lit(3)).cast("int").alias("kafka_partition"),
         F.col("id").alias("kafka_offset"),
-        F.col("event_at").alias("kafka_timestamp"),
-        F.current_timestamp().alias("ingested_at"),
+        (F.col("ingested_at") - F.make_interval(secs=F.lit(1))).alias("kafka_timestamp"),
+        F.col("ingested_at"),
         F.to_date("event_at").alias("event_date"),
         F.hour("event_at").alias("event_hour"),
     ).select(*(F.col(field.name).cast(field.dataType) for field in BRONZE_SCHEMA))
@@ -95,16 +129,25 @@ def main() -> None:
     parser = job_parser("make_bronze", __doc__.splitlines()[0])
     parser.add_argument("--first-id", type=int, required=True)
     parser.add_argument("--rows", type=int, required=True)
+    parser.add_argument(
+        "--new", action="store_true", help="rows that arrive after the history (see above)"
+    )
     arguments = parser.parse_args()
     settings = load_job_settings(arguments, "make_bronze")
     if settings is None:
         sys.exit(EXIT_BAD_CONFIG)
     spark = SparkSession.builder.getOrCreate()
     frame = synthetic_bronze(
-        spark, Path(settings.reference_location), arguments.first_id, arguments.rows
+        spark,
+        Path(settings.reference_location),
+        arguments.first_id,
+        arguments.rows,
+        new=arguments.new,
     )
     (
-        frame.write.format("delta")
+        # One file per partition, as after the maintenance job's OPTIMIZE.
+        frame.repartition(*BRONZE_PARTITION_COLUMNS)
+        .write.format("delta")
         .mode("append")
         .partitionBy(*BRONZE_PARTITION_COLUMNS)
         .save(settings.bronze_events_location)

@@ -28,6 +28,13 @@ FULL = Scale("full", drain_events=2_000_000, freshness_rate=10_000, freshness_se
              dbt_events=10_000_000, freshness_alternatives=("3 seconds",))  # fmt: skip
 SCALES = {scale.name: scale for scale in (SMOKE, FULL)}
 
+# The dbt benchmark's bronze, shaped like a stream that has run for a while (make_bronze.py):
+# the history spans this many days of event time; the new rows arrive after it, over
+# DBT_NEW_ARRIVAL_MINUTES, and this share of them are late events from any day of the history.
+DBT_HISTORY_DAYS = 30
+DBT_NEW_ARRIVAL_MINUTES = 15
+DBT_NEW_LATE_SHARE = 0.1
+
 # The targets on 2 cores, checked (not asserted) in the report.
 # The floor: the bronze job drains at least this share of the hand-written Python consumer's
 # rate, validation, quarantine and exactly-once included; the goal is to beat it.

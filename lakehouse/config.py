@@ -143,7 +143,8 @@ class WarehouseConfig(_Section):
     duckdb_path: str
     duckdb_extension_dir: str
     dbt_project_dir: str
-    lookback_hours: int = Field(ge=0)
+    # At most a day: a longer lookback re-reads so much that a full refresh is the better tool.
+    lookback_minutes: int = Field(ge=0, le=1440)
     snowflake: SnowflakeConfig
 
 
@@ -156,6 +157,7 @@ class AirflowConfig(_Section):
     ingest_schedule: str
     quality_schedule: str
     maintenance_schedule: str
+    recommendations_schedule: str
     retries: int = Field(ge=0)
     retry_delay_seconds: int = Field(ge=1)
     max_retry_delay_seconds: int = Field(ge=1)

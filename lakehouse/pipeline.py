@@ -39,6 +39,13 @@ from lakehouse.tables import (
 )
 from lakehouse.warehouse import run_project
 
+# The dbt models built on their own, less frequent schedule (the lakehouse_recommendations
+# DAG) and left out of each transformation run: track_recommendations.
+DAILY_MODELS = "tag:daily"
+# What each scheduled transformation run leaves out: the daily models, and dbt's unit tests,
+# which check the models' SQL on fixed inputs, not the data; CI runs them (tests/dbt).
+SCHEDULED_RUN_EXCLUDES = f"{DAILY_MODELS} resource_type:unit_test"
+
 
 class PipelineError(Exception):
     """A pipeline step failed; the message says which and what to look at."""
@@ -153,11 +160,14 @@ def transform(
     *,
     dbt_command: str = "build",
     artifacts_dir: Path | None = None,
+    exclude: str | None = None,
 ) -> None:
     """`dbt build` (or run/test) of silver and gold on the configured warehouse target."""
     command = [dbt_command]
     if select:
         command += ["--select", select]
+    if exclude:
+        command += ["--exclude", exclude]
     if full_refresh:
         command.append("--full-refresh")
     run_project(settings, command, artifacts_dir=artifacts_dir)

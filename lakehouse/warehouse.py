@@ -22,7 +22,7 @@ def dbt_vars(settings: Settings) -> dict[str, str]:
     variables = {
         "bronze_events_path": duckdb_uri(settings.bronze_events_location),
         "reference_path": duckdb_uri(settings.reference_location),
-        "lookback_hours": str(warehouse.lookback_hours),
+        "lookback_minutes": str(warehouse.lookback_minutes),
     }
     if warehouse.target == "snowflake":
         snowflake = warehouse.snowflake

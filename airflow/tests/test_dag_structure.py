@@ -85,6 +85,26 @@ def test_transformation_dag(bag) -> None:  # type: ignore[no-untyped-def]
     assert {"transformation", "dbt"} <= set(dag.tags)
 
 
+def test_recommendations_dag_builds_the_daily_models_the_transformation_leaves_out(
+    bag,  # type: ignore[no-untyped-def]
+) -> None:
+    dag = bag.dags["lakehouse_recommendations"]
+    assert dag.schedule == "0 4 * * *"
+    assert dag.max_active_runs == 1
+    assert dag.task_ids == ["dbt_recommendations"]
+    assert {"transformation", "dbt"} <= set(dag.tags)
+    transformation = bag.dags["lakehouse_transformation"]
+    with mock.patch("lakehouse.pipeline.transform") as transform:
+        dag.get_task("dbt_recommendations").python_callable()
+        transformation.get_task("dbt_gold").python_callable()
+        transformation.get_task("dbt_test").python_callable()
+    daily, gold, test = transform.call_args_list
+    assert (daily.kwargs["select"], daily.kwargs.get("exclude")) == ("tag:daily", None)
+    assert (gold.kwargs["select"], gold.kwargs["exclude"]) == ("path:models/marts", "tag:daily")
+    # The unit tests check the SQL on fixed inputs; CI runs them, not every scheduled run.
+    assert test.kwargs["exclude"] == "tag:daily resource_type:unit_test"
+
+
 def test_quality_dag(bag) -> None:  # type: ignore[no-untyped-def]
     dag = bag.dags["lakehouse_quality"]
     assert dag.schedule == "*/30 * * * *"

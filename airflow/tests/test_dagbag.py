@@ -12,6 +12,7 @@ EXPECTED = {
     "lakehouse_transformation",
     "lakehouse_quality",
     "lakehouse_maintenance",
+    "lakehouse_recommendations",
 }
 
 

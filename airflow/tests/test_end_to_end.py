@@ -79,6 +79,11 @@ def test_ingestion_transformation_quality_run_for_real(stack: Stack) -> None:
 
     transformation = stack.bag.dags["lakehouse_transformation"].test(logical_date=LOGICAL_DATE)
     assert str(transformation.state) == "success"
+    # track_recommendations is on its own daily schedule, not in the transformation run.
+    built = {t.name for t in pipeline.all_tables(stack.settings) if t.layer == "gold"}
+    assert "track_recommendations" not in built
+    recommendations = stack.bag.dags["lakehouse_recommendations"].test(logical_date=LOGICAL_DATE)
+    assert str(recommendations.state) == "success"
     gold = {t.name: t.rows for t in pipeline.all_tables(stack.settings) if t.layer == "gold"}
     assert set(gold) == {
         "daily_user_stats",

@@ -3,17 +3,18 @@
     `snowflake__` or `duckdb__` version).
 #}
 
-{# Silver's incremental strategy: Snowflake merges on event_id; DuckDB deletes the changed
-   event_ids and inserts them again (same result, and the strategy dbt-duckdb knows best). #}
-{% macro silver_incremental_strategy() -%}
-    {{ return(adapter.dispatch('silver_incremental_strategy', 'lakehouse')()) }}
+{# The strategy of every incremental model keyed by unique_key: Snowflake merges on the key;
+   DuckDB deletes the keys the run recomputed and inserts them again (same result, and the
+   strategy dbt-duckdb knows best). #}
+{% macro upsert_incremental_strategy() -%}
+    {{ return(adapter.dispatch('upsert_incremental_strategy', 'lakehouse')()) }}
 {%- endmacro %}
 
-{% macro snowflake__silver_incremental_strategy() -%}
+{% macro snowflake__upsert_incremental_strategy() -%}
     {{ return('merge') }}
 {%- endmacro %}
 
-{% macro duckdb__silver_incremental_strategy() -%}
+{% macro duckdb__upsert_incremental_strategy() -%}
     {{ return('delete+insert') }}
 {%- endmacro %}
 

@@ -59,7 +59,7 @@ def build(
         dbt_vars={
             "bronze_events_path": str(root / "bronze"),
             "reference_path": str(reference),
-            "lookback_hours": "48",
+            "lookback_minutes": "5",
         },
         artifacts_dir=database.parent / f"dbt-{database.stem}",
     )

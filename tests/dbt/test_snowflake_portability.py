@@ -190,36 +190,57 @@ def test_gold_on_the_emulator_equals_gold_on_duckdb(
     ) == [(dt.date(2024, 5, 1), 3), (dt.date(2024, 5, 2), 4)]
 
 
-def test_silver_on_snowflake_merges_with_the_lookback_filter(
+# The incremental models and their folders; each merges on its unique_key on Snowflake.
+INCREMENTAL_MODELS = {
+    "int_listening_events_deduplicated": "intermediate",
+    "int_user_days_aggregated": "intermediate",
+    "int_device_user_days_aggregated": "intermediate",
+    "int_track_days_aggregated": "intermediate",
+    "int_track_listeners_aggregated": "intermediate",
+    "int_artist_listeners_aggregated": "intermediate",
+    "fct_listens": "marts",
+}
+
+
+def test_incremental_runs_compile_for_snowflake_with_a_constant_arrival_bound(
     built_on_emulator: Path, emulator_port: int, tmp_path: Path
 ) -> None:
-    # Silver exists now, so compiling renders the incremental branch for Snowflake.
-    settings = snowflake_settings()
+    # The models exist now, so compiling renders their incremental branch for Snowflake and
+    # looks each model's newest arrival up on the emulator. The emulator cannot run the
+    # MERGE (it rejects the temporary relation dbt-snowflake makes first), nor the SELECT
+    # (its translation of the timestamp cast calls a helper, _fs_to_timestamp, that a
+    # plain connection lacks): those are checked as text.
     emulator_dbt(
-        ["compile", "--select", "int_listening_events_deduplicated"],
-        settings,
+        ["compile", "--select", *INCREMENTAL_MODELS],
+        snowflake_settings(),
         tmp_path,
         emulator_port,
     )
-    compiled = (
-        tmp_path
-        / "target/compiled/lakehouse/models/intermediate"
-        / "int_listening_events_deduplicated.sql"
-    ).read_text()
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    config = manifest["nodes"]["model.lakehouse.int_listening_events_deduplicated"]["config"]
+    configs = {
+        name: manifest["nodes"][f"model.lakehouse.{name}"]["config"] for name in INCREMENTAL_MODELS
+    }
+    compiled = {
+        name: " ".join(
+            (tmp_path / f"target/compiled/lakehouse/models/{folder}/{name}.sql").read_text().split()
+        ).lower()
+        for name, folder in INCREMENTAL_MODELS.items()
+    }
 
-    assert (config["materialized"], config["incremental_strategy"], config["unique_key"]) == (
-        "incremental",
-        "merge",
-        "event_id",
+    assert {
+        name: (c["materialized"], c["incremental_strategy"]) for name, c in configs.items()
+    } == (dict.fromkeys(INCREMENTAL_MODELS, ("incremental", "merge")))
+    # Each reads from its own newest arrival (e7, ingested 2 May 00:20:06) less the 5-minute
+    # lookback, written into the SQL as a constant.
+    bound = "ingested_at >= dateadd(minute, -5, cast('2024-05-02 00:20:06' as timestamp))"
+    assert {name: bound in sql for name, sql in compiled.items()} == (
+        dict.fromkeys(INCREMENTAL_MODELS, True)
     )
-    normalised = " ".join(compiled.split()).lower()
     assert (
-        "dateadd(hour, -48, coalesce(max(ingested_at), cast('1900-01-01' as timestamp))) "
-        "as ingested_since from lakehouse.silver.int_listening_events_deduplicated"
-    ) in normalised
-    assert "where ingested_at >= (select read_from.ingested_since from read_from)" in normalised
+        "on dated_events.user_id = changed_keys.user_id "
+        "and dated_events.activity_date = changed_keys.activity_date"
+    ) in compiled["int_user_days_aggregated"]
+    assert "listens as ( select * from lakehouse.gold.fct_listens )" in compiled["fct_listens"]
 
 
 def bronze_statements(

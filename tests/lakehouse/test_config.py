@@ -78,6 +78,19 @@ def test_bad_value_names_its_source(conf_dir: Path) -> None:
     assert "available-now" in message
 
 
+@pytest.mark.parametrize("minutes", ["-1", "1441"])
+def test_incremental_lookback_is_minutes_up_to_a_day(conf_dir: Path, minutes: str) -> None:
+    variable = "LAKEHOUSE__WAREHOUSE__LOOKBACK_MINUTES"
+    with pytest.raises(ConfigError, match=r"warehouse\.lookback_minutes"):
+        load_settings("local", conf_dir, environ={variable: minutes})
+
+    assert load_settings("local", conf_dir, environ={}).warehouse.lookback_minutes == 5
+    assert (
+        load_settings("local", conf_dir, environ={variable: "1440"}).warehouse.lookback_minutes
+        == 1440
+    )
+
+
 def test_missing_required_value_is_reported(conf_dir: Path) -> None:
     base = (conf_dir / "base.yaml").read_text().replace("  partitions: 3\n", "")
     (conf_dir / "base.yaml").write_text(base)

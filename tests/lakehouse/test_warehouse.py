@@ -15,7 +15,7 @@ def test_duckdb_target_gets_only_the_lake_paths_and_the_lookback() -> None:
     assert dbt_vars(settings) == {
         "bronze_events_path": settings.bronze_events_location,
         "reference_path": settings.reference_location,
-        "lookback_hours": "48",
+        "lookback_minutes": "5",
     }
 
 

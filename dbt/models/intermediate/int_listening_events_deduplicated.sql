@@ -2,7 +2,7 @@
     config(
         materialized='incremental',
         unique_key='event_id',
-        incremental_strategy=silver_incremental_strategy(),
+        incremental_strategy=upsert_incremental_strategy(),
         on_schema_change='fail'
     )
 }}
@@ -54,31 +54,14 @@ complete as (
 
 ),
 
-{% if is_incremental() %}
-
-    -- An incremental run reads what bronze received since silver's newest row, less
-    -- lookback_hours for rows committed out of order. It selects by arrival (ingested_at),
-    -- not by event time, so a late event is read whatever day it happened and lands in its
-    -- own event_date.
-    read_from as (
-
-        select
-            {{ add_interval(
-                "coalesce(max(ingested_at), cast('1900-01-01' as timestamp))",
-                -1 * (var('lookback_hours', 48) | int),
-                'hour'
-            ) }} as ingested_since
-        from {{ this }}
-
-    ),
-
-{% endif %}
-
 new_arrivals as (
 
     select * from complete
     {% if is_incremental() %}
-        where ingested_at >= (select read_from.ingested_since from read_from)
+        -- What bronze received since silver's newest row, less the lookback for commits
+        -- made visible out of order (arrived_since). By arrival, not by event time: a late
+        -- event is read whatever day it happened and lands in its own event_date.
+        where ingested_at >= {{ arrived_since('ingested_at') }}
     {% endif %}
 
 ),

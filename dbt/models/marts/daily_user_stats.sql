@@ -1,22 +1,10 @@
+-- Counted per (user, day) in int_user_days_aggregated, which an incremental run updates for
+-- the pairs that received events only; this table is its published copy.
 with
 
-events as (
+user_days as (
 
-    select * from {{ ref('int_listening_events_deduplicated') }}
-
-),
-
-dated_events as (
-
-    select
-        user_id,
-        cast(event_at as date) as activity_date,
-        event_type,
-        track_id,
-        session_id,
-        ms_played
-
-    from events
+    select * from {{ ref('int_user_days_aggregated') }}
 
 ),
 
@@ -25,15 +13,14 @@ final as (
     select
         user_id,
         activity_date,
-        cast(count_if(event_type = 'play') as bigint) as plays,
-        cast(count_if(event_type = 'skip') as bigint) as skips,
-        cast(count_if(event_type = 'like') as bigint) as likes,
-        cast(coalesce(sum(ms_played), 0) as bigint) as total_ms_played,
-        count(distinct track_id) as distinct_tracks,
-        count(distinct session_id) as sessions
+        plays,
+        skips,
+        likes,
+        total_ms_played,
+        distinct_tracks,
+        sessions
 
-    from dated_events
-    group by user_id, activity_date
+    from user_days
 
 )
 

@@ -1,21 +1,11 @@
+-- Added up from int_device_user_days_aggregated (one row per device, user and day), which
+-- an incremental run updates for the keys that received events only: a user with a play
+-- on the device that day is one of its unique listeners.
 with
 
-events as (
+device_user_days as (
 
-    select * from {{ ref('int_listening_events_deduplicated') }}
-
-),
-
-dated_events as (
-
-    select
-        coalesce(device, 'unknown') as device,
-        cast(event_at as date) as activity_date,
-        event_type,
-        user_id,
-        ms_played
-
-    from events
+    select * from {{ ref('int_device_user_days_aggregated') }}
 
 ),
 
@@ -24,12 +14,12 @@ device_activity as (
     select
         device,
         activity_date,
-        count(*) as events,
-        cast(count_if(event_type = 'play') as bigint) as plays,
-        count(distinct case when event_type = 'play' then user_id end) as unique_listeners,
-        cast(coalesce(sum(ms_played), 0) as bigint) as total_ms_played
+        cast(sum(events) as bigint) as events,
+        cast(sum(plays) as bigint) as plays,
+        cast(count_if(plays > 0) as bigint) as unique_listeners,
+        cast(sum(total_ms_played) as bigint) as total_ms_played
 
-    from dated_events
+    from device_user_days
     group by device, activity_date
 
 ),

@@ -1,4 +1,16 @@
 -- One row per listening event (play, skip or like), with the keys of every dimension.
+-- Incremental: a run adds the events silver received since the fact's newest arrival, and
+-- rebuilds the rows whose dimension keys have changed since they were written (see
+-- rows_to_rekey).
+{{
+    config(
+        materialized='incremental',
+        unique_key='event_id',
+        incremental_strategy=upsert_incremental_strategy(),
+        on_schema_change='fail'
+    )
+}}
+
 with
 
 events as (
@@ -19,39 +31,94 @@ user_versions as (
 
 ),
 
+{% if is_incremental() %}
+
+    listens as (
+
+        select * from {{ this }}
+
+    ),
+
+    -- Rows whose keys a full rebuild would now give differently: the user version they
+    -- point at was closed (a profile change the snapshot saw after the row was written)
+    -- before the event happened, or a key was not found then (a user or track not yet in
+    -- the reference data) and is looked up again.
+    rows_to_rekey as (
+
+        select listens.event_id
+        from listens
+        inner join user_versions
+            on listens.user_version_id = user_versions.user_version_id
+        where
+            user_versions.valid_to is not null
+            and listens.event_at >= user_versions.valid_to
+
+        union all
+
+        select listens.event_id
+        from listens
+        where listens.user_version_id is null or listens.artist_id is null
+
+    ),
+
+    events_to_write as (
+
+        select * from events
+        where ingested_at >= {{ arrived_since('ingested_at') }}
+
+        union all
+
+        select * from events
+        where
+            ingested_at < {{ arrived_since('ingested_at') }}
+            and event_id in (select rows_to_rekey.event_id from rows_to_rekey)
+
+    ),
+
+{% else %}
+
+    events_to_write as (
+
+        select * from events
+
+    ),
+
+{% endif %}
+
 -- The version of the profile in force when the event happened. Events from before the
 -- first version the snapshot saw belong to that first version: the profile existed, it
 -- was only not observed yet.
 final as (
 
     select
-        events.event_id,
-        events.event_type,
-        events.event_at,
-        cast(events.event_at as date) as date_day,
-        events.user_id,
+        events_to_write.event_id,
+        events_to_write.event_type,
+        events_to_write.event_at,
+        cast(events_to_write.event_at as date) as date_day,
+        events_to_write.user_id,
         user_versions.user_version_id,
-        events.track_id,
+        events_to_write.track_id,
         tracks.artist_id,
-        events.session_id,
-        events.device,
-        events.country,
-        events.ms_played,
-        events.track_duration_ms,
-        events.event_type = 'play' as is_play
+        events_to_write.session_id,
+        events_to_write.device,
+        events_to_write.country,
+        events_to_write.ms_played,
+        events_to_write.track_duration_ms,
+        events_to_write.event_type = 'play' as is_play,
+        events_to_write.ingested_at
 
-    from events
-    left join tracks on events.track_id = tracks.track_id
+    from events_to_write
+    left join tracks on events_to_write.track_id = tracks.track_id
     left join user_versions
         on
-            events.user_id = user_versions.user_id
+            events_to_write.user_id = user_versions.user_id
             and (
-                events.event_at >= user_versions.valid_from
+                events_to_write.event_at >= user_versions.valid_from
                 or user_versions.version_number = 1
             )
             and (
                 user_versions.valid_to is null
-                or events.event_at < user_versions.valid_to
+                or events_to_write.event_at < user_versions.valid_to
             )
 
 )

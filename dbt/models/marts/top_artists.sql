@@ -1,8 +1,17 @@
+-- Added up from the per-day numbers of each track (int_track_days_aggregated) and the
+-- artist's listeners (int_artist_listeners_aggregated), which incremental runs keep up to
+-- date; this table is small, so it is rebuilt and ranked whole.
 with
 
-events as (
+track_days as (
 
-    select * from {{ ref('int_listening_events_deduplicated') }}
+    select * from {{ ref('int_track_days_aggregated') }}
+
+),
+
+artist_listeners as (
+
+    select * from {{ ref('int_artist_listeners_aggregated') }}
 
 ),
 
@@ -20,29 +29,40 @@ artists as (
 
 -- Attributed through the catalogue, like top_tracks, so the two marts agree. Events of
 -- tracks missing from the catalogue cannot be attributed and are left out.
-artist_events as (
+artist_totals as (
 
     select
         tracks.artist_id,
-        events.event_type,
-        events.user_id,
-        events.ms_played
+        cast(sum(track_days.play_count) as bigint) as play_count,
+        cast(sum(track_days.total_ms_played) as bigint) as total_ms_played
 
-    from events
-    inner join tracks on events.track_id = tracks.track_id
+    from track_days
+    inner join tracks on track_days.track_id = tracks.track_id
+    group by tracks.artist_id
+
+),
+
+listener_counts as (
+
+    select
+        artist_id,
+        count(*) as unique_listeners
+
+    from artist_listeners
+    group by artist_id
 
 ),
 
 artist_activity as (
 
     select
-        artist_id,
-        cast(count_if(event_type = 'play') as bigint) as play_count,
-        count(distinct case when event_type = 'play' then user_id end) as unique_listeners,
-        cast(coalesce(sum(ms_played), 0) as bigint) as total_ms_played
+        artist_totals.artist_id,
+        artist_totals.play_count,
+        coalesce(listener_counts.unique_listeners, 0) as unique_listeners,
+        artist_totals.total_ms_played
 
-    from artist_events
-    group by artist_id
+    from artist_totals
+    left join listener_counts on artist_totals.artist_id = listener_counts.artist_id
 
 ),
 

@@ -1,8 +1,17 @@
+-- Added up from the per-day numbers of each track (int_track_days_aggregated) and its
+-- listeners (int_track_listeners_aggregated), which incremental runs keep up to date; this
+-- table is small, so it is rebuilt and ranked whole.
 with
 
-events as (
+track_days as (
 
-    select * from {{ ref('int_listening_events_deduplicated') }}
+    select * from {{ ref('int_track_days_aggregated') }}
+
+),
+
+track_listeners as (
+
+    select * from {{ ref('int_track_listeners_aggregated') }}
 
 ),
 
@@ -18,18 +27,43 @@ artists as (
 
 ),
 
-track_activity as (
+track_totals as (
 
     select
         track_id,
-        cast(count_if(event_type = 'play') as bigint) as play_count,
-        count(distinct case when event_type = 'play' then user_id end) as unique_listeners,
-        cast(coalesce(sum(ms_played), 0) as bigint) as total_ms_played,
-        cast(count_if(event_type = 'skip') as bigint) as skip_count,
-        cast(count_if(event_type = 'like') as bigint) as like_count
+        cast(sum(play_count) as bigint) as play_count,
+        cast(sum(total_ms_played) as bigint) as total_ms_played,
+        cast(sum(skip_count) as bigint) as skip_count,
+        cast(sum(like_count) as bigint) as like_count
 
-    from events
+    from track_days
     group by track_id
+
+),
+
+listener_counts as (
+
+    select
+        track_id,
+        count(*) as unique_listeners
+
+    from track_listeners
+    group by track_id
+
+),
+
+track_activity as (
+
+    select
+        track_totals.track_id,
+        track_totals.play_count,
+        coalesce(listener_counts.unique_listeners, 0) as unique_listeners,
+        track_totals.total_ms_played,
+        track_totals.skip_count,
+        track_totals.like_count
+
+    from track_totals
+    left join listener_counts on track_totals.track_id = listener_counts.track_id
 
 ),
 

@@ -1,5 +1,10 @@
 -- For each track, the tracks most often played by the same listeners ("listeners of this
 -- also played"), best first.
+-- Built daily (tag daily: the lakehouse_recommendations DAG), not on every transformation
+-- run: one new listener of a track changes its counts with every other track that listener
+-- played, so an incremental run would recompute nearly every track anyway.
+{{ config(tags=['daily']) }}
+
 with
 
 events as (

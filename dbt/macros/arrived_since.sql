@@ -1,0 +1,23 @@
+{#
+    The arrival time from which an incremental run reads: the newest value of `column`
+    (an ingested_at) the model already holds, less var lookback_minutes (see
+    warehouse.lookback_minutes in conf/base.yaml). Rows that arrived since then are the
+    ones the run must look at; older rows are already in the model.
+
+    The newest value is looked up when the model runs and written into the SQL as a
+    constant: a constant bound can be pushed into the scan of bronze (DuckDB's delta_scan
+    then skips the files and row groups that arrived earlier), where a subquery bound
+    would read every bronze row first.
+#}
+{% macro arrived_since(column) -%}
+    {%- set newest = none -%}
+    {%- if execute -%}
+        {%- set result = run_query('select max(' ~ column ~ ') from ' ~ this) -%}
+        {%- set newest = result.columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- if newest is none -%}
+        {%- set newest = '1900-01-01 00:00:00' -%}
+    {%- endif -%}
+    {%- set newest_literal = "cast('" ~ newest ~ "' as timestamp)" -%}
+    {{ add_interval(newest_literal, -1 * (var('lookback_minutes', 5) | int), 'minute') }}
+{%- endmacro %}

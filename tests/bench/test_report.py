@@ -1,0 +1,71 @@
+"""The dbt part of the benchmark page: the per-model table and the text, from the figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.report import dbt_section, write_dbt_outputs
+
+
+def dbt_results(incremental_seconds: float) -> dict[str, object]:
+    """A dbt measurement as bench.dbt_cost returns it (asdict), with round figures."""
+    return {
+        "events": 1_000,
+        "new_events": 10,
+        "silver_rows": 1_010,
+        "history_days": 30,
+        "new_late_share": 0.1,
+        "incremental_share": incremental_seconds / 40.0,
+        "full": {
+            "seconds": 40.0,
+            "execution_seconds": 36.0,
+            "tests_seconds": 8.0,
+            "load_average": 1.5,
+            "models": {
+                "int_listening_events_deduplicated": 20.0,
+                "fct_listens": 10.0,
+                "track_recommendations": 4.0,
+            },
+        },
+        "incremental": {
+            "seconds": incremental_seconds,
+            "execution_seconds": incremental_seconds - 3.0,
+            "tests_seconds": 2.0,
+            "load_average": 1.25,
+            "models": {"int_listening_events_deduplicated": 1.0, "fct_listens": 0.5},
+        },
+    }
+
+
+def test_the_dbt_section_has_a_row_per_model_and_the_parts_of_the_wall_time() -> None:
+    page = "\n".join(dbt_section(dbt_results(6.0)))
+
+    assert "| fct_listens | 10.00 | 0.50 | 5% |" in page
+    assert "| int_listening_events_deduplicated | 20.00 | 1.00 | 5% |" in page
+    assert "| track_recommendations | 4.00 | daily DAG |  |" in page
+    assert "| all data tests (summed) | 8.00 | 2.00 |  |" in page
+    assert "| dbt start-up and parsing | 4.00 | 3.00 |  |" in page
+    assert "| wall time of `dbt build` | 40.00 | 6.00 | 15% |" in page
+    assert "track_recommendations is rebuilt once a day by its own DAG" in page
+    assert "Load average (1 min) when each started: 1.5 and 1.25" in page
+    assert "3.0 s before dbt runs anything" in page
+    assert "heaviest: `int_listening_events_deduplicated` 1.00 s, `fct_listens` 0.50 s" in page
+
+
+def test_the_limits_follow_the_figures_and_only_when_the_target_is_missed(tmp_path: Path) -> None:
+    results = {"started_at": "2026-11-26T18:00:00+00:00", "seconds": 99.0}
+    load = {"load_average": {"start": 1.0, "end": 2.0}}
+    missed = write_dbt_outputs(
+        {**results, **load, "dbt": dbt_results(6.0)}, tmp_path / "missed"
+    ).read_text()
+    met = write_dbt_outputs({**results, **load, "dbt": dbt_results(3.0)}, tmp_path / "met")
+
+    assert "15.0%, missed" in missed
+    assert "The target allows 4.0 s (10% of the full 40.0 s); the incremental build took 6.0 s" in (
+        missed
+    )
+    assert "3.0 s is dbt starting and parsing the project (7.5% of the full build" in missed
+    assert "Silver took 1.00 s against 20.00 s for its full build." in missed
+    assert "7.5%, met" in met.read_text()
+    assert "The target allows" not in met.read_text()
+    assert (tmp_path / "met" / "dbt-cost.json").is_file()
