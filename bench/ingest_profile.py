@@ -4,8 +4,9 @@ Run through spark-submit by bench/drain.py (same jars, same Spark conf as the jo
 
     spark-submit ... bench/ingest_profile.py --env local --output profile.json --scratch DIR
 
-The same Kafka topics are read as one batch, and each stage runs the whole input to a sink
-and is timed on its own, start-up excluded. The stages are the job's micro-batch in order:
+The first micro-batch of the job's (ingest.max_offsets_per_trigger records of the same Kafka
+topics) is read as one batch, and each stage runs it whole to a sink and is timed on its own,
+start-up excluded. The stages are the job's micro-batch in order:
 read (noop sink); + parse and validate (noop); + cache the parsed batch; the bronze Delta
 write from the cache; the quarantine Delta write from the cache (skipped, as in the job,
 when nothing is rejected).
@@ -36,6 +37,8 @@ from jobs.bronze_writer import (
 )
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
 from lakehouse.config import Settings
+from lakehouse.ingest_checkpoint import starting_offsets_json
+from lakehouse.kafka_offsets import partition_watermarks
 from transformations import bronze
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
@@ -56,16 +59,29 @@ SMALL_BATCHES = 4
 SMALL_BATCH_RECORDS = 1_000
 
 
+def one_batch_end(settings: Settings) -> str:
+    """endingOffsets for one of the job's micro-batches: at most ingest.max_offsets_per_trigger
+    records from the start of the topics, spread over the partitions as Spark spreads them."""
+    marks = partition_watermarks(settings.kafka_bootstrap, settings.kafka.topics.values())
+    limit = settings.ingest.max_offsets_per_trigger
+    share = None if limit is None else -(-limit // max(len(marks), 1))
+    ends = {
+        key: mark.end if share is None else min(mark.end, mark.earliest + share)
+        for key, mark in marks.items()
+    }
+    return starting_offsets_json(ends)
+
+
 def kafka_batch(
     spark: SparkSession, settings: Settings, min_partitions: int | None = None
 ) -> DataFrame:
-    """Everything the event topics hold, as one batch DataFrame."""
+    """One micro-batch's worth of the event topics, from their start, as a batch DataFrame."""
     reader = (
         spark.read.format("kafka")
         .option("kafka.bootstrap.servers", settings.kafka_bootstrap)
         .option("subscribe", ",".join(settings.kafka.topics.values()))
         .option("startingOffsets", "earliest")
-        .option("endingOffsets", "latest")
+        .option("endingOffsets", one_batch_end(settings))
     )
     if min_partitions is not None:
         reader = reader.option("minPartitions", str(min_partitions))
