@@ -43,10 +43,10 @@ from transformations import bronze
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
     QUARANTINE_PARTITION_COLUMNS,
-    keep_table_columns,
+    bronze_rows,
     parse_listening_events,
-    quarantined_records,
-    valid_events,
+    quarantine_rows,
+    table_columns,
     with_kafka_coordinates,
 )
 
@@ -144,7 +144,7 @@ class Profile:
 
     def cache(self, parsed: DataFrame) -> tuple[DataFrame, float, int]:
         """The job's first step: stage the batch in the cache, counting each side."""
-        staged = parsed.transform(keep_table_columns).persist(StorageLevel.MEMORY_AND_DISK)
+        staged = parsed.transform(table_columns).persist(StorageLevel.MEMORY_AND_DISK)
         counts: dict[bool, int] = {}
 
         def count() -> None:
@@ -161,7 +161,7 @@ class Profile:
     def bronze_write(self, frame: DataFrame, *, stats_columns: str | None) -> float:
         """Append the valid events to a new table, created as the job creates bronze."""
         target = self.table("bronze")
-        contract = valid_events(frame)
+        contract = bronze_rows(frame)
         if stats_columns is not None:
             prepare_table(self.spark, target, contract, BRONZE_PARTITION_COLUMNS, stats_columns)
         return timed(
@@ -176,7 +176,7 @@ class Profile:
     def small_batches(self, batch: DataFrame) -> float:
         """Seconds for SMALL_BATCHES idempotent appends of `batch`, as micro-batches make."""
         target = self.table("small-batches")
-        contract = valid_events(batch)
+        contract = bronze_rows(batch)
         prepare_table(self.spark, target, contract, BRONZE_PARTITION_COLUMNS, BRONZE_STATS_COLUMNS)
         started = time.perf_counter()
         for batch_id in range(SMALL_BATCHES):
@@ -188,7 +188,7 @@ class Profile:
         if rejected == 0 and skip_empty:
             return 0.0
         target = self.table("quarantine")
-        contract = quarantined_records(frame)
+        contract = quarantine_rows(frame)
         prepare_table(
             self.spark, target, contract, QUARANTINE_PARTITION_COLUMNS, QUARANTINE_STATS_COLUMNS
         )
@@ -343,7 +343,7 @@ def profile(spark: SparkSession, settings: Settings, scratch: str) -> dict[str, 
     )
     # The job's whole batch against the two-pass alternative: each table written from its
     # own read and parse, nothing cached.
-    uncached = run.parse(records)
+    uncached = run.parse(records).transform(table_columns)
     two_pass = run.bronze_write(uncached, stats_columns=BRONZE_STATS_COLUMNS)
     if rejected:
         two_pass += run.quarantine_write(uncached, rejected)
@@ -360,7 +360,7 @@ def profile(spark: SparkSession, settings: Settings, scratch: str) -> dict[str, 
     # The previous release's work, for the before/after table: every record type-checked
     # through variants, each table reading and parsing on its own, statistics on every column.
     with variant_type_check():
-        previous = run.parse(records)
+        previous = run.parse(records).transform(table_columns)
         previous_s = run.bronze_write(previous, stats_columns=None)
         # Its quarantine query read and parsed every record even when none was rejected.
         previous_s += run.quarantine_write(previous, rejected, skip_empty=False)

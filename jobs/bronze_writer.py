@@ -32,8 +32,10 @@ from lakehouse.ingest_checkpoint import app_id, query_id
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
     QUARANTINE_PARTITION_COLUMNS,
-    keep_table_columns,
+    bronze_rows,
+    quarantine_rows,
     quarantined_records,
+    table_columns,
     valid_events,
 )
 
@@ -132,7 +134,7 @@ class BronzeBatchWriter:
         """Write one parsed micro-batch: valid events to bronze, the rest to quarantine."""
         app = self.app_id(parsed.sparkSession)
         started = time.perf_counter()
-        staged = parsed.transform(keep_table_columns).persist(StorageLevel.MEMORY_AND_DISK)
+        staged = parsed.transform(table_columns).persist(StorageLevel.MEMORY_AND_DISK)
         try:
             is_valid = F.col("quarantine_reason").isNull().alias("is_valid")
             counts = {
@@ -142,7 +144,7 @@ class BronzeBatchWriter:
             parsed_at = time.perf_counter()
             if valid:
                 append_once(
-                    valid_events(staged),
+                    bronze_rows(staged),
                     self.settings.bronze_events_location,
                     BRONZE_PARTITION_COLUMNS,
                     app=app,
@@ -151,7 +153,7 @@ class BronzeBatchWriter:
             bronze_at = time.perf_counter()
             if rejected:
                 append_once(
-                    quarantined_records(staged),
+                    quarantine_rows(staged),
                     self.settings.quarantine_location,
                     QUARANTINE_PARTITION_COLUMNS,
                     app=app,

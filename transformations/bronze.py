@@ -258,11 +258,18 @@ def parse_listening_events(records: DataFrame, rules: ValidationRules) -> DataFr
     )
 
 
-def valid_events(parsed: DataFrame) -> DataFrame:
-    """Rows that passed validation, shaped as the bronze table (partition columns last)."""
+def table_columns(parsed: DataFrame) -> DataFrame:
+    """Each parsed record once, as flat columns both tables are cut from.
+
+    The bronze contract's columns, `quarantine_reason`, and the raw bytes. Bronze keeps the
+    value as text, quarantine as the bytes that came (they may not be UTF-8): a valid event
+    keeps only the text, a rejected record only the bytes. Flat columns of simple types are
+    what Spark's cache stores compactly (docs/PERFORMANCE.md).
+    """
     event = F.col("event")
     event_at = F.col("parsed_event_at")
-    return parsed.where(F.col("quarantine_reason").isNull()).select(
+    rejected = F.col("quarantine_reason").isNotNull()
+    return parsed.select(
         event["event_id"].alias("event_id"),
         event["event_type"].alias("event_type"),
         event_at.alias("event_at"),
@@ -275,7 +282,7 @@ def valid_events(parsed: DataFrame) -> DataFrame:
         event["track_duration_ms"].alias("track_duration_ms"),
         event["ms_played"].alias("ms_played"),
         event["schema_version"].alias("schema_version"),
-        "raw_value",
+        F.when(~rejected, F.col("raw_value")).alias("raw_value"),
         "kafka_key",
         "kafka_topic",
         "kafka_partition",
@@ -284,12 +291,19 @@ def valid_events(parsed: DataFrame) -> DataFrame:
         "ingested_at",
         F.to_date(event_at).alias("event_date"),
         F.hour(event_at).alias("event_hour"),
+        "quarantine_reason",
+        F.when(rejected, F.col("raw_bytes")).alias("raw_bytes"),
     )
 
 
-def quarantined_records(parsed: DataFrame) -> DataFrame:
-    """Rows that failed validation, with the raw bytes as they came and the reason."""
-    return parsed.where(F.col("quarantine_reason").isNotNull()).select(
+def bronze_rows(columns: DataFrame) -> DataFrame:
+    """From `table_columns`: the valid events, shaped as the bronze table."""
+    return columns.where(F.col("quarantine_reason").isNull()).select(*BRONZE_COLUMNS)
+
+
+def quarantine_rows(columns: DataFrame) -> DataFrame:
+    """From `table_columns`: the rejected records, with the raw bytes as they came."""
+    return columns.where(F.col("quarantine_reason").isNotNull()).select(
         F.col("quarantine_reason").alias("reason"),
         F.col("raw_bytes").alias("raw_value"),
         "kafka_key",
@@ -302,23 +316,11 @@ def quarantined_records(parsed: DataFrame) -> DataFrame:
     )
 
 
-def keep_table_columns(parsed: DataFrame) -> DataFrame:
-    """Only what valid_events and quarantined_records read, each record's raw value once.
+def valid_events(parsed: DataFrame) -> DataFrame:
+    """Rows that passed validation, shaped as the bronze table (partition columns last)."""
+    return bronze_rows(table_columns(parsed))
 
-    Bronze keeps the value as text, quarantine as the bytes that came (they may not be
-    UTF-8): a valid event keeps only the text, a rejected record only the bytes.
-    """
-    rejected = F.col("quarantine_reason").isNotNull()
-    return parsed.select(
-        F.when(~rejected, F.col("raw_value")).alias("raw_value"),
-        F.when(rejected, F.col("raw_bytes")).alias("raw_bytes"),
-        "kafka_key",
-        "kafka_topic",
-        "kafka_partition",
-        "kafka_offset",
-        "kafka_timestamp",
-        "ingested_at",
-        "event",
-        "parsed_event_at",
-        "quarantine_reason",
-    )
+
+def quarantined_records(parsed: DataFrame) -> DataFrame:
+    """Rows that failed validation, with the raw bytes as they came and the reason."""
+    return quarantine_rows(table_columns(parsed))
