@@ -215,20 +215,16 @@ def delta_versions(location: str) -> list[int]:
     return sorted(int(name.name.split(".")[0]) for name in log.glob("*.json"))
 
 
-def streaming_batch_of(location: str, version: int) -> int | None:
-    """The streaming batch id a Delta commit recorded (its `txn` action), if any."""
-    commit = Path(location) / "_delta_log" / f"{version:020d}.json"
-    for line in commit.read_text().splitlines():
-        action = json.loads(line)
-        if "txn" in action:
-            return int(action["txn"]["version"])
-    return None
-
-
 def commit_actions(location: str, version: int) -> list[dict[str, Any]]:
     """The actions of one commit of a local Delta table."""
     commit = Path(location) / "_delta_log" / f"{version:020d}.json"
     return [json.loads(line) for line in commit.read_text().splitlines()]
+
+
+def streaming_batch_of(location: str, version: int) -> int | None:
+    """The streaming batch id a Delta commit recorded (its `txn` action), if any."""
+    found = (a["txn"]["version"] for a in commit_actions(location, version) if "txn" in a)
+    return next((int(batch) for batch in found), None)
 
 
 def is_ingest_commit(actions: list[dict[str, Any]]) -> bool:
@@ -239,9 +235,6 @@ def is_ingest_commit(actions: list[dict[str, Any]]) -> bool:
 
 def transaction_versions(location: str) -> set[int]:
     """Every streaming batch id the table's commits recorded (their `txn` actions)."""
-    log = Path(location) / "_delta_log"
-    if not log.is_dir():
-        return set()
     return {
         batch
         for version in delta_versions(location)
