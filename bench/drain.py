@@ -194,10 +194,13 @@ def bronze_job(settings: Settings, records: int, log_path: Path) -> DrainResult:
     )
 
 
-def ingest_profile(settings: Settings, workdir: Path) -> dict[str, Any]:
-    """Seconds of each stage of the bronze job over the same topics (bench/ingest_profile.py)."""
+def ingest_profile(settings: Settings, workdir: Path, *, levers: bool = True) -> dict[str, Any]:
+    """Seconds of each stage of the bronze job over the same topics (bench/ingest_profile.py),
+    and with `levers`, each tuning lever measured both ways."""
     output = workdir / "ingest-profile.json"
     job_args = ["--output", str(output), "--scratch", str(workdir / "profile-tables")]
+    if not levers:
+        job_args.append("--stages-only")
     run_job_logged(settings, INGEST_PROFILE_JOB, job_args, workdir / "ingest-profile.log")
     profile: dict[str, Any] = json.loads(output.read_text())
     return profile

@@ -88,7 +88,7 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
         for measure in measures:
             console.print(f"  {measure.name}: {measure.events_per_second:,.0f} events/s")
         console.print("bronze job stage by stage (batch read of the same topics) ...")
-        profile = ingest_profile(settings, root)
+        profile = ingest_profile(settings, root, levers=scale.profile_levers)
         stages = {k: v for k, v in profile.items() if isinstance(v, float)}
         console.print("  " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items()))
         for row in profile["levers"]:

@@ -12,8 +12,12 @@ tables". In short:
   already holds. So a batch run again after a crash between the two commits writes only the
   table that is missing it.
 
-The parsed batch is cached once, so each record is read from Kafka and parsed once for both
-tables; the cache holds each raw value once (bronze keeps the text, quarantine the bytes).
+One pass in the common case: the bronze write reads and parses each record once and, on the
+way, counts the batch's records and rejected ones (an observation: Spark aggregates the
+counts in the same tasks that write the files). Only a batch that holds rejected records is
+read and parsed again, for the quarantine write; that second pass keeps only the rejected
+records. Caching the parsed batch for both writes cost more than it saved
+(docs/PERFORMANCE.md, "Levers").
 """
 
 from __future__ import annotations
@@ -22,20 +26,16 @@ import time
 from collections.abc import Sequence
 
 from delta.tables import DeltaTable
-from pyspark import StorageLevel
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.spark_files import HadoopCheckpointFiles
+from jobs.spark_files import HadoopCheckpointFiles, delta_transaction_version
 from lakehouse.config import Settings
 from lakehouse.ingest_checkpoint import app_id, query_id
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
     QUARANTINE_PARTITION_COLUMNS,
-    bronze_rows,
-    quarantine_rows,
     quarantined_records,
-    table_columns,
     valid_events,
 )
 
@@ -116,6 +116,26 @@ def append_once(
     )
 
 
+def append_counting(
+    parsed: DataFrame, location: str, *, app: str, batch_id: int
+) -> tuple[int, int]:
+    """Append a parsed batch's valid events to bronze, counting its records and rejected ones
+    in the same pass; returns (valid, rejected). The write must run (the caller checked that
+    the table does not hold the batch): a write Delta skips counts nothing."""
+    counts = Observation(f"bronze_batch_{app}_{batch_id}")
+    observed = parsed.observe(
+        counts,
+        F.count(F.lit(1)).alias("records"),
+        F.count("quarantine_reason").alias("rejected"),
+    )
+    append_once(
+        valid_events(observed), location, BRONZE_PARTITION_COLUMNS, app=app, batch_id=batch_id
+    )
+    metrics = counts.get  # set once the write's tasks have finished
+    records, rejected = int(metrics["records"]), int(metrics["rejected"])
+    return records - rejected, rejected
+
+
 class BronzeBatchWriter:
     """The foreachBatch function of the bronze query."""
 
@@ -132,40 +152,54 @@ class BronzeBatchWriter:
 
     def __call__(self, parsed: DataFrame, batch_id: int) -> None:
         """Write one parsed micro-batch: valid events to bronze, the rest to quarantine."""
-        app = self.app_id(parsed.sparkSession)
+        spark = parsed.sparkSession
+        app = self.app_id(spark)
         started = time.perf_counter()
-        staged = parsed.transform(table_columns).persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            is_valid = F.col("quarantine_reason").isNull().alias("is_valid")
-            counts = {
-                row["is_valid"]: row["count"] for row in staged.groupBy(is_valid).count().collect()
-            }
-            valid, rejected = counts.get(True, 0), counts.get(False, 0)
-            parsed_at = time.perf_counter()
-            if valid:
-                append_once(
-                    bronze_rows(staged),
-                    self.settings.bronze_events_location,
-                    BRONZE_PARTITION_COLUMNS,
-                    app=app,
-                    batch_id=batch_id,
-                )
+        if self.holds_batch(spark, self.settings.bronze_events_location, app, batch_id):
+            # A batch run again after a crash between the two commits: bronze has it, and
+            # Delta would skip the write without running it, so nothing would be counted.
+            valid = None
+            rejected = self.write_quarantine(parsed, app, batch_id, rejected=None)
+            bronze_at = started
+        else:
+            valid, rejected = append_counting(
+                parsed, self.settings.bronze_events_location, app=app, batch_id=batch_id
+            )
             bronze_at = time.perf_counter()
             if rejected:
-                append_once(
-                    quarantine_rows(staged),
-                    self.settings.quarantine_location,
-                    QUARANTINE_PARTITION_COLUMNS,
-                    app=app,
-                    batch_id=batch_id,
-                )
-            done_at = time.perf_counter()
-        finally:
-            staged.unpersist()
+                self.write_quarantine(parsed, app, batch_id, rejected=rejected)
+        done_at = time.perf_counter()
+        written = "already in bronze" if valid is None else f"{valid:,} to bronze"
         print(
-            f"[ingest] batch {batch_id}: {valid:,} to bronze, {rejected:,} to quarantine "
-            f"(read + parse {parsed_at - started:.1f} s, "
-            f"bronze write {bronze_at - parsed_at:.1f} s, "
-            f"quarantine write {done_at - bronze_at:.1f} s)",
+            f"[ingest] batch {batch_id}: {written}, {rejected:,} to quarantine "
+            f"(read + parse + bronze write {bronze_at - started:.1f} s, "
+            f"quarantine {done_at - bronze_at:.1f} s)",
             flush=True,
         )
+
+    @staticmethod
+    def holds_batch(spark: SparkSession, location: str, app: str, batch_id: int) -> bool:
+        """Whether the table committed this batch (its transaction version for the app)."""
+        version = delta_transaction_version(spark, location, app)
+        return version is not None and version >= batch_id
+
+    def write_quarantine(
+        self, parsed: DataFrame, app: str, batch_id: int, *, rejected: int | None
+    ) -> int:
+        """Append the rejected records (a second read and parse of the batch); with
+        `rejected` None, count them first and write only if there are any."""
+        location = self.settings.quarantine_location
+        if rejected is None:
+            if self.holds_batch(parsed.sparkSession, location, app, batch_id):
+                return 0
+            rejected = quarantined_records(parsed).count()
+            if not rejected:
+                return 0
+        append_once(
+            quarantined_records(parsed),
+            location,
+            QUARANTINE_PARTITION_COLUMNS,
+            app=app,
+            batch_id=batch_id,
+        )
+        return rejected

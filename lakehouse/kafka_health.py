@@ -23,7 +23,7 @@ from lakehouse.ingest_checkpoint import checkpoint_files, progress_checkpoints
 from lakehouse.kafka_offsets import partition_watermarks
 from lakehouse.offsets import TopicPartition, next_to_read, read_checkpoint
 from lakehouse.quality import CheckResult
-from lakehouse.simulator.kafka_topics import kafka_logger
+from lakehouse.simulator.kafka_topics import BrokerUnavailableError, kafka_logger
 
 TIMEOUT_SECONDS = 15.0
 
@@ -91,27 +91,40 @@ def retention_ms(settings: Settings, topics: list[str]) -> dict[str, int]:
     return found
 
 
-def oldest_unread_timestamp(settings: Settings, lag: PartitionLag) -> datetime | None:
-    """Kafka timestamp of the next record the job will read on a partition."""
+def oldest_unread_timestamp(settings: Settings, lag: PartitionLag) -> datetime:
+    """Kafka timestamp of the next record the job will read on a partition.
+
+    Raises BrokerUnavailableError when the record cannot be read: a headroom that cannot be
+    measured is a failed check, not a partition left out of it.
+    """
     config: dict[str, Any] = {
         "bootstrap.servers": settings.kafka_bootstrap,
         "group.id": "lakehouse-quality",
         "enable.auto.commit": False,
         "logger": kafka_logger(),
     }
+    partition = lag.partition
+    where = f"{partition.topic}[{partition.partition}] at offset {lag.next_offset}"
     consumer = Consumer(config)
     try:
-        partition = lag.partition
         consumer.assign([KafkaPartition(partition.topic, partition.partition, lag.next_offset)])
         message = consumer.poll(TIMEOUT_SECONDS)
-        if message is None or message.error() is not None:
-            return None
-        _, milliseconds = message.timestamp()
-        return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
-    except KafkaException:
-        return None
+    except KafkaException as error:
+        problem = str(error)
+    else:
+        if message is not None and message.error() is None:
+            _, milliseconds = message.timestamp()
+            return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+        problem = (
+            f"no record within {TIMEOUT_SECONDS:g} s" if message is None else str(message.error())
+        )
     finally:
         consumer.close()
+    raise BrokerUnavailableError(
+        f"cannot read the oldest unread record, {where}, from {settings.kafka_bootstrap}: "
+        f"{problem}. Check that the broker is up (`lakehouse status`) and still holds that "
+        "offset; the retention headroom is unknown until it does."
+    )
 
 
 def partition_headroom_hours(
@@ -128,9 +141,9 @@ def partition_headroom_hours(
     headrooms: dict[TopicPartition, float] = {}
     for lag in unread:
         kept_for = retention[lag.partition.topic]
-        written_at = oldest_unread_timestamp(settings, lag)
-        if kept_for < 0 or written_at is None:
+        if kept_for < 0:
             continue
+        written_at = oldest_unread_timestamp(settings, lag)
         expires_at = written_at + timedelta(milliseconds=kept_for)
         headrooms[lag.partition] = round((expires_at - at).total_seconds() / 3600, 2)
     return headrooms

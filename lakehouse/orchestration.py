@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,12 +90,6 @@ def spark_submit_operator_arguments(
 def spark_connection(settings: Settings) -> str:
     """The Spark connection as Airflow reads it from AIRFLOW_CONN_<ID> (JSON): the master."""
     return json.dumps({"conn_type": "spark", "host": settings.spark.master})
-
-
-def closed_partition_bound(interval_end: datetime, settings: Settings) -> datetime:
-    """Hour partitions that end before this instant are closed: no late event lands in them."""
-    lag = timedelta(hours=settings.maintenance.closed_partition_lag_hours)
-    return (interval_end - lag).replace(minute=0, second=0, microsecond=0)
 
 
 def retry_arguments(settings: Settings) -> dict[str, Any]:

@@ -263,8 +263,7 @@ def table_columns(parsed: DataFrame) -> DataFrame:
 
     The bronze contract's columns, `quarantine_reason`, and the raw bytes. Bronze keeps the
     value as text, quarantine as the bytes that came (they may not be UTF-8): a valid event
-    keeps only the text, a rejected record only the bytes. Flat columns of simple types are
-    what Spark's cache stores compactly (docs/PERFORMANCE.md).
+    keeps only the text, a rejected record only the bytes.
     """
     event = F.col("event")
     event_at = F.col("parsed_event_at")

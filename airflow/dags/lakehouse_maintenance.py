@@ -28,7 +28,8 @@ DAG_ID = "lakehouse_maintenance"
 SETTINGS = load_settings()
 SCRATCH = spark_scratch_dir(SETTINGS, DAG_ID)
 
-# The data interval end, less the lag, truncated to the hour (see closed_partition_bound).
+# The data interval end, less the lag, truncated to the hour: hour partitions before it are
+# closed, no late event lands in them (airflow/tests/test_dag_structure.py renders it).
 LAG_HOURS = SETTINGS.maintenance.closed_partition_lag_hours
 CLOSED_BEFORE = (
     "{{ (data_interval_end - macros.timedelta(hours=" + str(LAG_HOURS) + "))"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from unittest import mock
 
+import jinja2
 import pytest
 from airflow.sdk import TriggerRule
 from dagbag import load_dagbag
@@ -128,5 +130,10 @@ def test_maintenance_dag(bag) -> None:  # type: ignore[no-untyped-def]
     job = dag.get_task("optimize_and_vacuum")
     assert job.application.endswith("jobs/bronze_maintenance.py")
     assert job.application_args[-2] == "--closed-before"
-    assert "data_interval_end" in job.application_args[-1]
+    # Airflow renders the bound with its macros; macros.timedelta is datetime.timedelta.
+    closed_before = jinja2.Template(job.application_args[-1]).render(
+        data_interval_end=datetime(2026, 11, 23, 3, 17, tzinfo=UTC),
+        macros=SimpleNamespace(timedelta=timedelta),
+    )
+    assert closed_before == "2026-11-23T01:00:00"  # 2 hours of lag, truncated to the hour
     assert dag.get_task("cleanup").trigger_rule == TriggerRule.ALL_DONE

@@ -21,7 +21,8 @@ def _machine() -> str:
 EXACTLY_ONCE = """## One query, two tables: why it is exactly once
 
 The bronze job is one streaming query; each micro-batch writes the valid events to bronze,
-then the rejected records to quarantine (`jobs/bronze_writer.py`).
+counting the rejected records in the same pass, then, only if there are any, reads the batch
+again and writes them to quarantine (`jobs/bronze_writer.py`).
 
 1. Spark writes the batch's Kafka offsets and its timestamp to the checkpoint
    (`offsets/N`) before the batch runs, and marks it done (`commits/N`) after both writes
@@ -34,7 +35,10 @@ then the rejected records to quarantine (`jobs/bronze_writer.py`).
    when it is reset) and `txnVersion` is the batch id. Delta commits that pair with the
    data, atomically, and skips a write whose version the table already holds. A kill
    between bronze's commit and quarantine's leaves bronze with batch N and quarantine
-   without it; the run again skips bronze and writes quarantine.
+   without it; the run again skips bronze and writes quarantine. Delta skips such a write
+   without running it, so nothing is counted: the job first reads bronze's transaction
+   version for the batch and, when bronze holds it, counts the rejected records on their
+   own and writes them unless quarantine holds the batch too.
 
 Where it would break:
 - **A reset checkpoint over kept tables.** A new checkpoint means a new query id, so

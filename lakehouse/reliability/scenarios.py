@@ -22,6 +22,7 @@ from lakehouse.config import Settings
 from lakehouse.ingest_checkpoint import ingest_checkpoint
 from lakehouse.reliability.harness import (
     JobProcess,
+    Ledger,
     Traffic,
     commit_actions,
     committed_batch,
@@ -83,6 +84,10 @@ class ScenarioResult:
     notes: str = ""
     # Kills after bronze committed a batch and before quarantine committed the same batch.
     between_tables_kills: int = 0
+    # Records the drill's producer sent, and the coordinates counted at the end (the figures
+    # `passed` is worked out from; tests work the verdict out again from them).
+    sent: int = 0
+    counts: Ledger | None = None
 
 
 STREAMING = {
@@ -150,6 +155,8 @@ def _finish(
     result: ScenarioResult, settings: Settings, traffic: Traffic, started: float
 ) -> ScenarioResult:
     counts = ledger(settings)
+    result.counts = counts
+    result.sent = traffic.sent
     result.events = counts.in_kafka
     result.bad_records = traffic.bad
     result.lost = counts.lost
@@ -331,6 +338,7 @@ def duplicate_sends(root: Path, scale: Scale, seed: int) -> ScenarioResult:
         pipeline.ingest(settings, "available-now")
         pipeline.transform(settings)
         counts = ledger(settings)
+        result.counts = counts
         database = settings.path(settings.warehouse.duckdb_path)
         with duckdb.connect(str(database), read_only=True) as connection:
             row = connection.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sized
+from collections.abc import Callable, Iterable, Mapping, Sized
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final
@@ -240,15 +240,16 @@ class _DeliveryTracker:
 class _TokenBucket:
     """Paces to `rate` events per second, allowing bursts of about 50 ms worth."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = rate
         self.capacity = max(1.0, rate * 0.05)
         self.tokens = 1.0
-        self.updated = time.monotonic()
+        self.clock = clock
+        self.updated = clock()
 
     def take(self, producer: Producer) -> None:
         while True:
-            now = time.monotonic()
+            now = self.clock()
             self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
             self.updated = now
             if self.tokens >= 1:

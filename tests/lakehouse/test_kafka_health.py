@@ -8,6 +8,8 @@ import pytest
 
 from lakehouse import kafka_health, pipeline
 from lakehouse.config import Settings
+from lakehouse.offsets import TopicPartition
+from lakehouse.simulator.kafka_topics import BrokerUnavailableError
 
 EVENTS = 300
 
@@ -42,3 +44,17 @@ def test_unread_events_are_lag_and_expire_after_the_topic_retention(stack: Setti
     week_later = kafka_health.retention_headroom(stack, lags, at + timedelta(days=6, hours=12))
     assert not week_later.passed
     assert week_later.value is not None and 11 < week_later.value < 13
+
+
+@pytest.mark.integration
+def test_a_record_the_broker_cannot_give_fails_the_headroom_check(stack: Settings) -> None:
+    at = datetime.now(UTC)
+    pipeline.produce(stack, events=3, rate=None, seed=3, end=at - timedelta(minutes=1))
+    topic = stack.kafka.topics["plays"]
+    # The checkpoint claims unread records where the partition holds none.
+    beyond = kafka_health.PartitionLag(TopicPartition(topic, 0), 1_000, 1_005)
+
+    with pytest.raises(BrokerUnavailableError) as raised:
+        kafka_health.retention_headroom(stack, [beyond], at)
+
+    assert f"{topic}[0] at offset 1000" in str(raised.value)

@@ -90,17 +90,32 @@ def test_tracker_stops_on_a_fatal_error() -> None:
     assert tracker.fatal_error is not None
 
 
+class ClockedProducer:
+    """Producer.poll on a clock of the test's own: a poll of t seconds moves it t forward."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.polls = 0
+
+    def clock(self) -> float:
+        return self.now
+
+    def poll(self, timeout: float = -1) -> int:
+        self.polls += 1
+        self.now += timeout
+        return 0
+
+
 def test_token_bucket_paces_to_the_rate() -> None:
-    producer = SleepingProducer()
-    bucket = _TokenBucket(rate=500)
-    started = time.monotonic()
+    producer = ClockedProducer()
+    bucket = _TokenBucket(rate=500, clock=producer.clock)
     for _ in range(150):
         bucket.take(producer)  # type: ignore[arg-type]
-    elapsed = time.monotonic() - started
 
-    # 150 events at 500/s need about 0.3 s (less the small initial burst allowance).
-    assert 0.2 < elapsed < 0.8
-    assert producer.polls > 0
+    # The first event uses the token the bucket starts with; the other 149 wait 1/500 s
+    # each, inside Producer.poll (which keeps delivery callbacks flowing).
+    assert producer.now - 100.0 == pytest.approx(149 / 500)
+    assert producer.polls >= 149
 
 
 def test_token_bucket_lets_a_burst_through_without_waiting() -> None:

@@ -1,0 +1,95 @@
+"""The bronze job's micro-batch function on batch DataFrames: one pass for bronze that counts
+the rejected records, a second only when there are some, and a batch run again after a crash
+between the two tables' commits writes only the table that misses it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from jobs.bronze_writer import BronzeBatchWriter, append_counting, prepare_tables
+from lakehouse.config import Settings, load_settings
+from lakehouse.ingest_checkpoint import app_id
+from lakehouse.sandbox import sandbox_environment
+from tests.transformations.test_bronze import encoded, event, parse
+
+QUERY_ID = "5f0c9b7e-1111-4222-8333-444455556666"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """A lake under tmp_path; nothing here talks to Kafka."""
+    for name, value in sandbox_environment(tmp_path, 9, 10).items():
+        monkeypatch.setenv(name, value)
+    return load_settings()
+
+
+@pytest.fixture
+def writer(settings: Settings, tmp_path: Path) -> BronzeBatchWriter:
+    """The writer of a checkpoint whose query id is QUERY_ID, as Spark writes `metadata`."""
+    checkpoint = tmp_path / "checkpoint"
+    checkpoint.mkdir()
+    (checkpoint / "metadata").write_text(json.dumps({"id": QUERY_ID}) + "\n")
+    return BronzeBatchWriter(settings, str(checkpoint))
+
+
+def offsets(spark: SparkSession, location: str) -> list[int]:
+    rows = spark.read.format("delta").load(location).select("kafka_offset").collect()
+    return sorted(row.kafka_offset for row in rows)
+
+
+def versions(spark: SparkSession, location: str) -> int:
+    return spark.sql(f"describe history delta.`{location}`").count()
+
+
+def values(first: int, count: int) -> list[bytes | None]:
+    return [
+        encoded(event(event_id=f"00000000-0000-4000-8000-{n:012d}")) for n in range(first, count)
+    ]
+
+
+def test_a_batch_with_a_rejected_record_writes_each_table_once(
+    spark: SparkSession, settings: Settings, writer: BronzeBatchWriter
+) -> None:
+    parsed = parse(spark, [*values(0, 3), b"not json", *values(4, 6)])
+    prepare_tables(spark, settings, parsed)
+
+    writer(parsed, 0)
+
+    assert offsets(spark, settings.bronze_events_location) == [0, 1, 2, 4, 5]
+    assert offsets(spark, settings.quarantine_location) == [3]
+
+
+def test_a_batch_without_rejected_records_adds_no_quarantine_commit(
+    spark: SparkSession, settings: Settings, writer: BronzeBatchWriter
+) -> None:
+    parsed = parse(spark, values(0, 4))
+    prepare_tables(spark, settings, parsed)
+    created = versions(spark, settings.quarantine_location)
+
+    writer(parsed, 0)
+
+    assert offsets(spark, settings.bronze_events_location) == [0, 1, 2, 3]
+    assert versions(spark, settings.quarantine_location) == created
+
+
+def test_a_batch_run_again_after_a_crash_between_the_tables_writes_only_quarantine(
+    spark: SparkSession, settings: Settings, writer: BronzeBatchWriter
+) -> None:
+    parsed = parse(spark, [b"{}", *values(1, 3), b"[1, 2]"])
+    prepare_tables(spark, settings, parsed)
+    # The first run of batch 0 committed bronze, then the process was killed.
+    assert append_counting(
+        parsed, settings.bronze_events_location, app=app_id(QUERY_ID), batch_id=0
+    ) == (2, 2)
+    bronze_versions = versions(spark, settings.bronze_events_location)
+
+    writer(parsed, 0)  # the run again after the restart
+    writer(parsed, 0)  # and once more: both tables hold the batch now
+
+    assert offsets(spark, settings.bronze_events_location) == [1, 2]
+    assert versions(spark, settings.bronze_events_location) == bronze_versions
+    assert offsets(spark, settings.quarantine_location) == [0, 3]
