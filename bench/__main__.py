@@ -26,7 +26,11 @@ app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 @app.command()
 def main(
     scale: Annotated[
-        str, typer.Option(help="smoke (a few minutes) or full (about 16 minutes on 2 cores).")
+        str,
+        typer.Option(
+            help="smoke (a few minutes), mid (2,000,000 dbt events) or full (about 16 minutes "
+            "on 2 cores)."
+        ),
     ] = "full",
     output: Annotated[Path, typer.Option(help="Folder for the JSON, markdown and PNG.")] = Path(
         "docs"

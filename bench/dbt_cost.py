@@ -4,13 +4,20 @@ Neither build runs dbt's unit tests (they check the SQL on fixed inputs; CI runs
 full build rebuilds every model. The incremental run is what the transformation DAG runs
 after each ingest: every model but the daily ones (track_recommendations, rebuilt by its own
 DAG once a day). Both share one target folder, as the DAG's runs do, so the second parses
-only what changed."""
+only what changed.
+
+Then each lever (LEVERS) is measured off: the same incremental run again, from a copy of the
+warehouse and target folder as they were before it, with that one lever undone."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
+import shutil
+import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +25,12 @@ from pathlib import Path
 from bench.scales import DBT_HISTORY_DAYS, DBT_NEW_LATE_SHARE
 from lakehouse import pipeline
 from lakehouse.config import Settings
+from lakehouse.dbt import run_dbt
+from lakehouse.object_store import duckdb_s3_options
+from lakehouse.sandbox import use_environment
 from lakehouse.spark_submit import run_job_logged
 from lakehouse.tables import SILVER_EVENTS_TABLE, query_warehouse
+from lakehouse.warehouse import dbt_vars
 
 MAKE_BRONZE = Path(__file__).resolve().parent / "make_bronze.py"
 
@@ -39,6 +50,47 @@ class DbtRun:
 
 
 @dataclass(frozen=True)
+class Lever:
+    """Something the scheduled incremental run relies on to be cheap, and how to undo it."""
+
+    name: str
+    description: str
+    dbt_vars: dict[str, str] = field(default_factory=dict)
+    # Environment variables of the dbt process; an empty value stands for an empty folder.
+    environment: dict[str, str] = field(default_factory=dict)
+    # Applied to the artifacts folder (target/, logs/) before the run.
+    prepare: Callable[[Path], None] | None = None
+
+
+def _forget_partial_parse(artifacts: Path) -> None:
+    (artifacts / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+
+
+# Each measured off, one at a time (the incremental run measured first has them all on).
+LEVERS = (
+    Lever(
+        "data tests on recent arrivals",
+        "data tests read the rows that arrived in the last hour (var "
+        "data_tests_arrivals_minutes); off: whole tables (the var changes, so dbt also "
+        "re-parses the project: compare the data tests column)",
+        dbt_vars={"data_tests_arrivals_minutes": "0"},
+    ),
+    Lever(
+        "partial parse state kept",
+        "target/partial_parse.msgpack from the previous run is kept, as a scheduler's "
+        "runs keep their target folder; off: deleted, dbt parses the whole project",
+        prepare=_forget_partial_parse,
+    ),
+    Lever(
+        "Python bytecode cached",
+        "dbt's modules load from compiled bytecode when the environment has it; off: "
+        "PYTHONPYCACHEPREFIX at an empty folder, every module compiled from source",
+        environment={"PYTHONPYCACHEPREFIX": "", "PYTHONDONTWRITEBYTECODE": "1"},
+    ),
+)
+
+
+@dataclass(frozen=True)
 class DbtCostResult:
     """The full build and the incremental run over the same project and data."""
 
@@ -49,6 +101,11 @@ class DbtCostResult:
     incremental: DbtRun
     history_days: int = DBT_HISTORY_DAYS
     new_late_share: float = DBT_NEW_LATE_SHARE
+    # The incremental run again with one lever off, by lever name; and what each lever is.
+    levers_off: dict[str, DbtRun] = field(default_factory=dict)
+    lever_descriptions: dict[str, str] = field(default_factory=dict)
+    # Whether dbt's modules had compiled bytecode to load (see LEVERS).
+    bytecode_cached: bool = False
 
     @property
     def incremental_share(self) -> float:
@@ -66,18 +123,29 @@ def append_bronze(
 
 
 def timed_dbt_build(
-    settings: Settings, artifacts: Path, *, full_refresh: bool, exclude: str | None = None
+    settings: Settings,
+    artifacts: Path,
+    *,
+    full_refresh: bool,
+    exclude: str | None = None,
+    extra_vars: dict[str, str] | None = None,
 ) -> DbtRun:
-    """`dbt build` as `lakehouse transform` runs it (models, the snapshot, tests); the
-    per-node times come from dbt's run_results.json."""
+    """`dbt build` as `lakehouse transform` runs it (models, the snapshot, tests), with any
+    extra dbt vars; the per-node times come from dbt's run_results.json."""
+    command = ["build", *(["--exclude", exclude] if exclude else [])]
+    command += ["--full-refresh"] if full_refresh else []
+    warehouse = settings.warehouse
     load_average = os.getloadavg()[0]
     started = time.monotonic()
-    pipeline.transform(
-        settings,
-        dbt_command="build",
-        full_refresh=full_refresh,
+    run_dbt(
+        command,
+        project_dir=settings.path(warehouse.dbt_project_dir),
+        duckdb_path=settings.path(warehouse.duckdb_path),
+        extension_dir=settings.path(warehouse.duckdb_extension_dir),
+        dbt_vars={**dbt_vars(settings), **(extra_vars or {})},
+        target=warehouse.target,
         artifacts_dir=artifacts,
-        exclude=exclude,
+        s3_options=duckdb_s3_options(settings.s3),
     )
     seconds = time.monotonic() - started
     run_results = json.loads((artifacts / "target" / "run_results.json").read_text())
@@ -102,10 +170,41 @@ def timed_dbt_build(
     )
 
 
+def dbt_bytecode_cached() -> bool:
+    """True when dbt's own modules have compiled bytecode beside them."""
+    spec = importlib.util.find_spec("dbt.cli.main")
+    if spec is None or spec.origin is None:
+        return False
+    return Path(importlib.util.cache_from_source(spec.origin)).is_file()
+
+
+def incremental_with_lever_off(
+    settings: Settings, lever: Lever, artifacts: Path, saved: Path
+) -> DbtRun:
+    """The incremental run from the saved warehouse and artifacts, with `lever` undone."""
+    database = settings.path(settings.warehouse.duckdb_path)
+    shutil.copyfile(saved / database.name, database)
+    shutil.rmtree(artifacts)
+    shutil.copytree(saved / "artifacts", artifacts)
+    if lever.prepare is not None:
+        lever.prepare(artifacts)
+    with tempfile.TemporaryDirectory(prefix="lakehouse-bench-lever-") as empty:
+        environment = {name: value or empty for name, value in lever.environment.items()}
+        with use_environment(environment):
+            return timed_dbt_build(
+                settings,
+                artifacts,
+                full_refresh=False,
+                exclude=pipeline.SCHEDULED_RUN_EXCLUDES,
+                extra_vars=lever.dbt_vars,
+            )
+
+
 def measure_dbt_cost(
     settings: Settings, events: int, new_share: float, workdir: Path
 ) -> DbtCostResult:
-    """Bronze of `events` rows, full build; then `new_share` more rows, incremental run."""
+    """Bronze of `events` rows, full build; then `new_share` more rows, incremental run;
+    then the incremental run again with each lever off."""
     catalog = pipeline.configured_catalog(settings)
     pipeline.write_reference(settings, catalog, as_of=datetime.now(UTC))
     log_path = workdir / "make_bronze.log"
@@ -114,16 +213,28 @@ def measure_dbt_cost(
     full = timed_dbt_build(
         settings, artifacts, full_refresh=True, exclude="resource_type:unit_test"
     )
+    saved = workdir / "before-incremental"
+    database = settings.path(settings.warehouse.duckdb_path)
+    saved.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(database, saved / database.name)
+    shutil.copytree(artifacts, saved / "artifacts")
     new_events = max(1, int(events * new_share))
     append_bronze(settings, events, new_events, log_path, new=True)
     incremental = timed_dbt_build(
         settings, artifacts, full_refresh=False, exclude=pipeline.SCHEDULED_RUN_EXCLUDES
     )
     _, rows = query_warehouse(settings, f"select count(*) from {SILVER_EVENTS_TABLE}")
+    levers_off = {
+        lever.name: incremental_with_lever_off(settings, lever, artifacts, saved)
+        for lever in LEVERS
+    }
     return DbtCostResult(
         events=events,
         new_events=new_events,
         silver_rows=int(rows[0][0]),
         full=full,
         incremental=incremental,
+        levers_off=levers_off,
+        lever_descriptions={lever.name: lever.description for lever in LEVERS},
+        bytecode_cached=dbt_bytecode_cached(),
     )

@@ -1,4 +1,5 @@
-"""How big a benchmark run is: `full` for docs/PERFORMANCE.md, `smoke` for the test suite."""
+"""How big a benchmark run is: `full` for docs/PERFORMANCE.md, `smoke` for the test suite,
+`mid` for the dbt section alone while working on it."""
 
 from __future__ import annotations
 
@@ -29,7 +30,11 @@ SMOKE = Scale("smoke", drain_events=6_000, freshness_rate=500, freshness_seconds
               dbt_events=20_000, profile_levers=False)  # fmt: skip
 FULL = Scale("full", drain_events=2_000_000, freshness_rate=10_000, freshness_seconds=60,
              dbt_events=10_000_000, freshness_alternatives=("3 seconds",))  # fmt: skip
-SCALES = {scale.name: scale for scale in (SMOKE, FULL)}
+# For working on the dbt section alone (`python -m bench --scale mid --only dbt`): a fifth of
+# the full dbt input, minutes on a shared machine; the other sections stay small.
+MID = Scale("mid", drain_events=6_000, freshness_rate=500, freshness_seconds=8,
+            dbt_events=2_000_000)  # fmt: skip
+SCALES = {scale.name: scale for scale in (SMOKE, MID, FULL)}
 
 # The dbt benchmark's bronze, shaped like a stream that has run for a while (make_bronze.py):
 # the history spans this many days of event time; the new rows arrive after it, over

@@ -5,11 +5,13 @@
     ones the run must look at; older rows are already in the model.
 
     The newest value is looked up when the model runs and written into the SQL as a
-    constant: a constant bound can be pushed into the scan of bronze (DuckDB's delta_scan
-    then skips the files and row groups that arrived earlier), where a subquery bound
-    would read every bronze row first.
+    constant: a constant bound can be pushed into the scan of the table it filters, where a
+    subquery bound would read every row first. `as_instant` gives the bound as a
+    timestamp with time zone, to compare with bronze's own ingested_at (see
+    stg_bronze__listening_events.bronze_ingested_at); otherwise it is a UTC wall-clock
+    timestamp like the column it was read from.
 #}
-{% macro arrived_since(column) -%}
+{% macro arrived_since(column, as_instant=false) -%}
     {%- set newest = none -%}
     {%- if execute -%}
         {%- set result = run_query('select max(' ~ column ~ ') from ' ~ this) -%}
@@ -18,6 +20,10 @@
     {%- if newest is none -%}
         {%- set newest = '1900-01-01 00:00:00' -%}
     {%- endif -%}
-    {%- set newest_literal = "cast('" ~ newest ~ "' as timestamp)" -%}
+    {%- if as_instant -%}
+        {%- set newest_literal = utc_instant_literal(newest) -%}
+    {%- else -%}
+        {%- set newest_literal = "cast('" ~ newest ~ "' as timestamp)" -%}
+    {%- endif -%}
     {{ add_interval(newest_literal, -1 * (var('lookback_minutes', 5) | int), 'minute') }}
 {%- endmacro %}

@@ -76,3 +76,16 @@
         ) as date_day
     from {{ bounds }}
 {%- endmacro %}
+
+{# A timestamp-with-time-zone literal of `utc_text`, a UTC wall-clock time as text. #}
+{% macro utc_instant_literal(utc_text) -%}
+    {{ return(adapter.dispatch('utc_instant_literal', 'lakehouse')(utc_text)) }}
+{%- endmacro %}
+
+{% macro snowflake__utc_instant_literal(utc_text) -%}
+    cast('{{ utc_text }} +00:00' as timestamp_tz)
+{%- endmacro %}
+
+{% macro duckdb__utc_instant_literal(utc_text) -%}
+    cast('{{ utc_text }}+00' as timestamptz)
+{%- endmacro %}

@@ -1,9 +1,10 @@
 -- A listen cannot last longer than the track.
+-- On a scheduled build, the events that arrived recently (macros/arrived_recently.sql).
 with
 
 events as (
 
-    select * from {{ ref('int_listening_events_deduplicated') }}
+    select * from {{ arrived_recently(ref('int_listening_events_deduplicated')) }}
 
 ),
 

@@ -69,3 +69,26 @@ def test_the_limits_follow_the_figures_and_only_when_the_target_is_missed(tmp_pa
     assert "7.5%, met" in met.read_text()
     assert "The target allows" not in met.read_text()
     assert (tmp_path / "met" / "dbt-cost.json").is_file()
+
+
+def test_each_lever_measured_off_gets_a_row_against_the_run_with_all_on() -> None:
+    results = dbt_results(6.0)
+    results["bytecode_cached"] = True
+    results["lever_descriptions"] = {"partial parse state kept": "msgpack kept"}
+    results["levers_off"] = {
+        "partial parse state kept": {
+            "seconds": 9.5,
+            "execution_seconds": 3.0,
+            "tests_seconds": 2.25,
+            "models": {},
+        }
+    }
+
+    page = "\n".join(dbt_section(results))
+
+    assert "| partial parse state kept | 6.00 | 9.50 | +3.50 | 3.00 / 6.50 | 2.00 / 2.25 | " in (
+        page
+    )
+    assert "msgpack kept |" in page
+    assert "dbt's modules had compiled bytecode: yes." in page
+    assert "measured off" not in "\n".join(dbt_section(dbt_results(6.0)))

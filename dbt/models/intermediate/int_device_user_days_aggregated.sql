@@ -35,7 +35,17 @@ dated_events as (
 
 events_to_count as (
 
-    {{ events_of_changed_keys('dated_events', ['device', 'user_id', 'activity_date']) }}
+    {{
+        events_of_changed_keys(
+            'dated_events',
+            {
+                'device': "coalesce(device, 'unknown')",
+                'user_id': 'user_id',
+                'activity_date': 'cast(event_at as date)',
+            },
+            ref('int_listening_events_deduplicated'),
+        )
+    }}
 
 ),
 

@@ -15,6 +15,19 @@ events as (
 
 ),
 
+-- What bronze received since silver's newest row, less the lookback for commits made
+-- visible out of order (arrived_since). By arrival, not by event time: a late event is read
+-- whatever day it happened and lands in its own event_date. The bound is compared with
+-- bronze's own column, first, so the scan of bronze skips what arrived earlier.
+new_arrivals as (
+
+    select * from events
+    {% if is_incremental() %}
+        where bronze_ingested_at >= {{ arrived_since('ingested_at', as_instant=true) }}
+    {% endif %}
+
+),
+
 cleaned as (
 
     select
@@ -39,7 +52,7 @@ cleaned as (
         event_date,
         event_hour
 
-    from events
+    from new_arrivals
 
 ),
 
@@ -54,18 +67,6 @@ complete as (
 
 ),
 
-new_arrivals as (
-
-    select * from complete
-    {% if is_incremental() %}
-        -- What bronze received since silver's newest row, less the lookback for commits
-        -- made visible out of order (arrived_since). By arrival, not by event time: a late
-        -- event is read whatever day it happened and lands in its own event_date.
-        where ingested_at >= {{ arrived_since('ingested_at') }}
-    {% endif %}
-
-),
-
 {% if is_incremental() %}
 
     -- The rows silver already holds for these event_ids compete with the new deliveries, so
@@ -73,13 +74,13 @@ new_arrivals as (
     already_in_silver as (
 
         select * from {{ this }}
-        where event_id in (select new_arrivals.event_id from new_arrivals)
+        where event_id in (select complete.event_id from complete)
 
     ),
 
     candidates as (
 
-        select * from new_arrivals
+        select * from complete
         union all
         select * from already_in_silver
 
@@ -89,7 +90,7 @@ new_arrivals as (
 
     candidates as (
 
-        select * from new_arrivals
+        select * from complete
 
     ),
 

@@ -33,7 +33,13 @@ dated_events as (
 
 events_to_count as (
 
-    {{ events_of_changed_keys('dated_events', ['track_id', 'activity_date']) }}
+    {{
+        events_of_changed_keys(
+            'dated_events',
+            {'track_id': 'track_id', 'activity_date': 'cast(event_at as date)'},
+            ref('int_listening_events_deduplicated'),
+        )
+    }}
 
 ),
 

@@ -35,7 +35,13 @@ dated_events as (
 
 events_to_count as (
 
-    {{ events_of_changed_keys('dated_events', ['user_id', 'activity_date']) }}
+    {{
+        events_of_changed_keys(
+            'dated_events',
+            {'user_id': 'user_id', 'activity_date': 'cast(event_at as date)'},
+            ref('int_listening_events_deduplicated'),
+        )
+    }}
 
 ),
 

@@ -13,12 +13,6 @@
 
 with
 
-events as (
-
-    select * from {{ ref('int_listening_events_deduplicated') }}
-
-),
-
 tracks as (
 
     select * from {{ ref('dim_tracks') }}
@@ -33,6 +27,22 @@ user_versions as (
 
 {% if is_incremental() %}
 
+    -- Silver is read twice, for new events and for the few to rekey, each scan with its own
+    -- filter: one shared CTE would be materialised whole (every silver row) by DuckDB.
+    new_events as (
+
+        select * from {{ ref('int_listening_events_deduplicated') }}
+        where ingested_at >= {{ arrived_since('ingested_at') }}
+
+    ),
+
+    earlier_events as (
+
+        select * from {{ ref('int_listening_events_deduplicated') }}
+        where ingested_at < {{ arrived_since('ingested_at') }}
+
+    ),
+
     listens as (
 
         select * from {{ this }}
@@ -42,36 +52,29 @@ user_versions as (
     -- Rows whose keys a full rebuild would now give differently: the user version they
     -- point at was closed (a profile change the snapshot saw after the row was written)
     -- before the event happened, or a key was not found then (a user or track not yet in
-    -- the reference data) and is looked up again.
+    -- the reference data) and is looked up again. One pass over the fact.
     rows_to_rekey as (
 
         select listens.event_id
         from listens
-        inner join user_versions
+        left join user_versions
             on listens.user_version_id = user_versions.user_version_id
         where
-            user_versions.valid_to is not null
-            and listens.event_at >= user_versions.valid_to
-
-        union all
-
-        select listens.event_id
-        from listens
-        where listens.user_version_id is null or listens.artist_id is null
+            (user_versions.valid_to is not null and listens.event_at >= user_versions.valid_to)
+            or listens.user_version_id is null
+            or listens.artist_id is null
 
     ),
 
     events_to_write as (
 
-        select * from events
-        where ingested_at >= {{ arrived_since('ingested_at') }}
+        select * from new_events
 
         union all
 
-        select * from events
-        where
-            ingested_at < {{ arrived_since('ingested_at') }}
-            and event_id in (select rows_to_rekey.event_id from rows_to_rekey)
+        select earlier_events.*
+        from earlier_events
+        inner join rows_to_rekey on earlier_events.event_id = rows_to_rekey.event_id
 
     ),
 
@@ -79,7 +82,7 @@ user_versions as (
 
     events_to_write as (
 
-        select * from events
+        select * from {{ ref('int_listening_events_deduplicated') }}
 
     ),
 

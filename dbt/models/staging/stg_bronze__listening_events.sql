@@ -28,6 +28,11 @@ final as (
         cast(kafka_offset as bigint) as kafka_offset,
         {{ to_utc_timestamp('kafka_timestamp') }} as kafka_timestamp,
         {{ to_utc_timestamp('ingested_at') }} as ingested_at,
+        -- As bronze holds it (an instant). Incremental silver filters on this column: a
+        -- comparison of the raw column with a constant reaches the scan of bronze, which
+        -- then skips the row groups that arrived earlier; a filter on the converted value
+        -- is not pushed down.
+        ingested_at as bronze_ingested_at,
         cast(event_date as date) as event_date,
         cast(event_hour as integer) as event_hour
 
