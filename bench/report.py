@@ -461,7 +461,9 @@ def _previous_run(path: Path, results: dict[str, Any]) -> dict[str, Any] | None:
     if not path.exists():
         return None
     previous: dict[str, Any] = json.loads(path.read_text())
-    return previous if previous.get("scale") == results["scale"] else None
+    # By name: a scale gains fields over releases, and a full run is a full run.
+    same = previous.get("scale", {}).get("name") == results["scale"]["name"]
+    return previous if same else None
 
 
 def write_outputs(results: dict[str, Any], directory: Path, command: str) -> dict[str, Path]:
