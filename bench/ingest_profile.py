@@ -12,9 +12,10 @@ the quarantine pass the job adds only for a batch with rejected records (read + 
 + the quarantine write).
 
 Then each lever is measured against the job's own setting in the same session: the stage it
-acts on runs once more with the lever the other way. The Delta write's levers are measured
-on a cached copy of the batch, so that the write's own seconds are compared. Only ratios
-within one run mean much on a shared machine.
+acts on runs with the job's setting, with the lever the other way, and with the job's setting
+again (the job's figure is the mean of the two, since later runs of a session tend to be
+faster). The Delta write's levers are measured on a cached copy of the batch, so that the
+write's own seconds are compared. Only ratios within one run mean much on a shared machine.
 """
 
 from __future__ import annotations
@@ -237,69 +238,81 @@ def lever(
     }
 
 
-def write_levers(
-    spark: SparkSession, run: Profile, staged: DataFrame, bronze_job_s: float
-) -> list[dict[str, Any]]:
+def bracketed(job: Callable[[], float], other: Callable[[], float]) -> tuple[float, float]:
+    """Seconds with the job's setting (the mean of one run before and one after the other
+    setting's) and with the other: later runs of a session tend to be faster, so timing the
+    job's setting only first would flatter the other one."""
+    before = job()
+    other_s = other()
+    return (before + job()) / 2, other_s
+
+
+def under_conf(
+    spark: SparkSession, key: str, value: str, action: Callable[[], float]
+) -> Callable[[], float]:
+    """`action`, run with a session setting changed for it."""
+
+    def changed() -> float:
+        with spark_conf(spark, key, value):
+            return action()
+
+    return changed
+
+
+def write_levers(spark: SparkSession, run: Profile, staged: DataFrame) -> list[dict[str, Any]]:
     """The levers of the Delta write, each measured against the job's setting."""
+    stage = "bronze write, from a cached batch"
+
+    def job_write() -> float:
+        return run.bronze_write(staged, stats_columns=BRONZE_STATS_COLUMNS)
+
+    def measured(
+        name: str, job: str, other: str, other_write: Callable[[], float]
+    ) -> dict[str, Any]:
+        job_s, other_s = bracketed(job_write, other_write)
+        return lever(name, job, other, stage=stage, job_s=job_s, other_s=other_s)
+
     levers = [
-        lever(
+        measured(
             "Delta statistics",
             f"only {BRONZE_STATS_COLUMNS}",
             "every column (Delta's default: the first 32)",
-            stage="bronze write, from a cached batch",
-            job_s=bronze_job_s,
-            other_s=run.bronze_write(staged, stats_columns=None),
+            lambda: run.bronze_write(staged, stats_columns=None),
         )
     ]
     optimized = spark.conf.get(OPTIMIZE_WRITE, "false") == "true"
-    with spark_conf(spark, OPTIMIZE_WRITE, str(not optimized).lower()):
-        other = run.bronze_write(staged, stats_columns=BRONZE_STATS_COLUMNS)
     levers.append(
-        lever(
+        measured(
             "optimized writes",
             "on" if optimized else "off",
             "off" if optimized else "on",
-            stage="bronze write, from a cached batch",
-            job_s=bronze_job_s,
-            other_s=other,
+            under_conf(spark, OPTIMIZE_WRITE, str(not optimized).lower(), job_write),
         )
     )
     codec = spark.conf.get(CODEC, "snappy") or "snappy"
-    for other_codec in ("zstd", "uncompressed", "snappy"):
-        if other_codec != codec:
-            with spark_conf(spark, CODEC, other_codec):
-                other = run.bronze_write(staged, stats_columns=BRONZE_STATS_COLUMNS)
-            levers.append(
-                lever(
-                    "Parquet codec",
-                    codec,
-                    other_codec,
-                    stage="bronze write, from a cached batch",
-                    job_s=bronze_job_s,
-                    other_s=other,
-                )
-            )
+    levers += [
+        measured("Parquet codec", codec, other, under_conf(spark, CODEC, other, job_write))
+        for other in ("zstd", "uncompressed", "snappy")
+        if other != codec
+    ]
     shuffle = int(spark.conf.get(SHUFFLE_PARTITIONS, "200") or 200)
-    for other_shuffle in sorted({max(1, shuffle // 2), shuffle * 2}):
-        with spark_conf(spark, SHUFFLE_PARTITIONS, str(other_shuffle)):
-            other = run.bronze_write(staged, stats_columns=BRONZE_STATS_COLUMNS)
-        levers.append(
-            lever(
-                "shuffle partitions",
-                str(shuffle),
-                str(other_shuffle),
-                stage="bronze write, from a cached batch",
-                job_s=bronze_job_s,
-                other_s=other,
-            )
+    levers += [
+        measured(
+            "shuffle partitions",
+            str(shuffle),
+            str(other),
+            under_conf(spark, SHUFFLE_PARTITIONS, str(other), job_write),
         )
+        for other in sorted({max(1, shuffle // 2), shuffle * 2})
+    ]
     small = staged.limit(SMALL_BATCH_RECORDS).persist(StorageLevel.MEMORY_AND_DISK)
     small.count()
     snapshot = spark.conf.get(SNAPSHOT_PARTITIONS, "50") or "50"
     other_snapshot = "50" if snapshot != "50" else "4"
-    job_small_s = run.small_batches(small)
-    with spark_conf(spark, SNAPSHOT_PARTITIONS, other_snapshot):
-        other = run.small_batches(small)
+    job_small_s, other = bracketed(
+        lambda: run.small_batches(small),
+        under_conf(spark, SNAPSHOT_PARTITIONS, other_snapshot, lambda: run.small_batches(small)),
+    )
     levers.append(
         lever(
             "Delta snapshot partitions",
@@ -325,6 +338,9 @@ def profile(
     # The first Delta write of a session loads Delta's classes and caches: not the stages'.
     spark.range(1).write.format("delta").save(f"{scratch}/warm-up")
 
+    # Each stage runs once untimed first: its first run compiles the plan's code.
+    run.noop(records)
+    run.noop(run.parse(records))
     stages: dict[str, float] = {
         "read": run.noop(records),
         "read_parse": run.noop(run.parse(records)),
@@ -365,7 +381,7 @@ def measure_levers(
     job_s = stages["bronze_pass"] + (stages["quarantine_pass"] if rejected else 0.0)
     staged, cache_s, _ = run.cache(run.parse(records))
     cached_write_s = run.bronze_write(staged, stats_columns=BRONZE_STATS_COLUMNS)
-    levers = write_levers(spark, run, staged, cached_write_s)
+    levers = write_levers(spark, run, staged)
     cached_quarantine_s = run.quarantine_write(staged, rejected)
     staged.unpersist()
     levers.append(
@@ -379,12 +395,14 @@ def measure_levers(
         )
     )
 
-    # Read + parse again, warm as the other settings will be (the stage's first run also
-    # compiled the plan).
-    read_parse_s = run.noop(run.parse(records))
+    def read_parse() -> float:
+        return run.noop(run.parse(records))
+
     minimum = settings.ingest.min_partitions
     other_minimum = 8 if minimum is None else None
-    other = run.noop(run.parse(kafka_batch(spark, settings, other_minimum)))
+    read_parse_s, other = bracketed(
+        read_parse, lambda: run.noop(run.parse(kafka_batch(spark, settings, other_minimum)))
+    )
     levers.append(
         lever(
             "Kafka minPartitions",
@@ -395,8 +413,12 @@ def measure_levers(
             other_s=other,
         )
     )
-    with variant_type_check():
-        other = run.noop(run.parse(records))
+
+    def variant_read_parse() -> float:
+        with variant_type_check():
+            return read_parse()
+
+    read_parse_s, other = bracketed(read_parse, variant_read_parse)
     levers.append(
         lever(
             "type check of text fields",

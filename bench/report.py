@@ -175,8 +175,10 @@ def levers_table(levers: list[dict[str, Any]]) -> list[str]:
     return [
         "### Levers, each measured both ways in the same session",
         "",
-        "The stage a lever acts on runs again with the lever the other way; the job keeps the "
-        "setting in the first column (`conf/base.yaml`, `jobs/bronze_writer.py`).",
+        "The stage a lever acts on runs with the job's setting, with the lever the other way, "
+        "then with the job's setting again; the job's seconds are the mean of its two runs "
+        "(later runs of a session tend to be faster). The job keeps the setting in the first "
+        "column (`conf/base.yaml`, `jobs/bronze_writer.py`).",
         "",
         "| lever | the job's setting | seconds | the other setting | seconds | other / job |",
         "| --- | --- | --- | --- | --- | --- |",
