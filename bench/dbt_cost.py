@@ -201,10 +201,10 @@ def incremental_with_lever_off(
 
 
 def measure_dbt_cost(
-    settings: Settings, events: int, new_share: float, workdir: Path
+    settings: Settings, events: int, new_share: float, workdir: Path, *, levers: bool = True
 ) -> DbtCostResult:
     """Bronze of `events` rows, full build; then `new_share` more rows, incremental run;
-    then the incremental run again with each lever off."""
+    then, with `levers`, the incremental run again with each lever off."""
     catalog = pipeline.configured_catalog(settings)
     pipeline.write_reference(settings, catalog, as_of=datetime.now(UTC))
     log_path = workdir / "make_bronze.log"
@@ -226,7 +226,7 @@ def measure_dbt_cost(
     _, rows = query_warehouse(settings, f"select count(*) from {SILVER_EVENTS_TABLE}")
     levers_off = {
         lever.name: incremental_with_lever_off(settings, lever, artifacts, saved)
-        for lever in LEVERS
+        for lever in (LEVERS if levers else ())
     }
     return DbtCostResult(
         events=events,

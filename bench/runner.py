@@ -161,7 +161,9 @@ def _dbt(scale: Scale, root: Path, console: Console) -> dict[str, Any]:
     root.mkdir(parents=True, exist_ok=True)
     with use_environment(sandbox_environment(root)):
         settings = load_settings()
-        result = measure_dbt_cost(settings, scale.dbt_events, scale.dbt_new_share, root)
+        result = measure_dbt_cost(
+            settings, scale.dbt_events, scale.dbt_new_share, root, levers=scale.profile_levers
+        )
     console.print(
         f"  full {result.full.seconds:.1f}s, incremental {result.incremental.seconds:.1f}s "
         f"({result.incremental_share:.0%}); silver {result.silver_rows:,} rows"

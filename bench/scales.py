@@ -21,8 +21,8 @@ class Scale:
     dbt_new_share: float = 0.01
     # Triggers measured beside the configured one (ingest.trigger_interval), same traffic.
     freshness_alternatives: tuple[str, ...] = ()
-    # Whether the stage profile also measures each tuning lever both ways. At smoke scale a
-    # write's fixed costs swamp the levers and the pathological settings take minutes.
+    # Whether the bronze stage profile and the dbt section also measure each tuning lever
+    # both ways. At smoke scale fixed costs swamp the levers, and they take minutes.
     profile_levers: bool = True
 
 
