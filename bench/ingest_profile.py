@@ -355,7 +355,7 @@ def profile(
     )
     job_s = stages["bronze_pass"] + (stages["quarantine_pass"] if rejected else 0.0)
 
-    measured = measure_levers(run, records, stages=stages, rejected=rejected) if levers else []
+    measured = measure_levers(run, records, job_s=job_s, rejected=rejected) if levers else []
     # The previous release's work, for the before/after table: every record type-checked
     # through variants, each table reading and parsing on its own, statistics on every column.
     with variant_type_check():
@@ -374,11 +374,10 @@ def profile(
 
 
 def measure_levers(
-    run: Profile, records: DataFrame, *, stages: dict[str, float], rejected: int
+    run: Profile, records: DataFrame, *, job_s: float, rejected: int
 ) -> list[dict[str, Any]]:
-    """Each lever against the job's setting, in this session."""
+    """Each lever against the job's setting, in this session; `job_s` is the job's batch."""
     spark, settings = run.spark, run.settings
-    job_s = stages["bronze_pass"] + (stages["quarantine_pass"] if rejected else 0.0)
     staged, cache_s, _ = run.cache(run.parse(records))
     cached_write_s = run.bronze_write(staged, stats_columns=BRONZE_STATS_COLUMNS)
     levers = write_levers(spark, run, staged)
