@@ -30,9 +30,9 @@ SMOKE = Scale("smoke", drain_events=6_000, freshness_rate=500, freshness_seconds
               dbt_events=20_000, profile_levers=False)  # fmt: skip
 FULL = Scale("full", drain_events=2_000_000, freshness_rate=10_000, freshness_seconds=60,
              dbt_events=10_000_000, freshness_alternatives=("3 seconds",))  # fmt: skip
-# For working on the dbt section alone (`python -m bench --scale mid --only dbt`): a fifth of
-# the full dbt input, minutes on a shared machine; the other sections stay small.
-MID = Scale("mid", drain_events=6_000, freshness_rate=500, freshness_seconds=8,
+# For working on one section (`python -m bench --scale mid --only dbt`, `--only drain`): a
+# fifth of the full dbt input and a quarter of the full drain, minutes on a shared machine.
+MID = Scale("mid", drain_events=500_000, freshness_rate=500, freshness_seconds=8,
             dbt_events=2_000_000)  # fmt: skip
 SCALES = {scale.name: scale for scale in (SMOKE, MID, FULL)}
 

@@ -139,16 +139,26 @@ def _missing_fields(event: Column) -> Column:
 # (including the non-numbers its default allowNonNumericNumbers reads). A valid event's
 # values never look like this; an identifier such as 0b7f5d36-... does not either.
 NON_TEXT_STARTS = ("{", "[")
-NON_TEXT_SCALAR = r"^(true|false|[-+]?(NaN|INF|Infinity)|-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)$"
-SCALAR_STARTS = tuple("-+0123456789tfNI")
+NON_TEXT_LITERALS = (
+    "true",
+    "false",
+    *(sign + name for sign in ("", "-", "+") for name in ("NaN", "INF", "Infinity")),
+)
+NUMBER = r"^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
+NUMBER_STARTS = tuple("-0123456789")
 
 
 def _may_hold_non_text(value: Column) -> Column:
-    """True when a text field read as a string may have held a non-string JSON value."""
+    """True when a text field read as a string may have held a non-string JSON value.
+
+    The object and array starts and the literals are compared directly; only a value that
+    starts like a number meets the pattern. One pattern for every form ran on each value
+    starting with a digit or "t", every event time and track id (docs/PERFORMANCE.md, the
+    pre-filter lever).
+    """
     first = F.substring(value, 1, 1)
-    return first.isin(*NON_TEXT_STARTS) | (
-        first.isin(*SCALAR_STARTS) & value.rlike(NON_TEXT_SCALAR)
-    )
+    is_number = first.isin(*NUMBER_STARTS) & value.rlike(NUMBER)
+    return first.isin(*NON_TEXT_STARTS) | value.isin(*NON_TEXT_LITERALS) | is_number
 
 
 def _has_non_text_value(raw_text: Column) -> Column:
@@ -204,7 +214,8 @@ def parse_listening_events(records: DataFrame, rules: ValidationRules) -> DataFr
     is_too_large = payload_bytes > F.lit(rules.max_payload_bytes)
     # Casting bytes to string replaces invalid UTF-8 with U+FFFD: a round trip shows it.
     is_invalid_utf8 = F.encode(text, "UTF-8") != F.col("raw_bytes")
-    is_not_object = ~text.rlike(STARTS_AS_OBJECT)
+    # Almost every record starts with "{" at once: the pattern only runs on the rest.
+    is_not_object = ~(text.startswith("{") | text.rlike(STARTS_AS_OBJECT))
     # Only the records from_json could not read whole are read again, to tell broken JSON
     # from JSON with a number field of the wrong type.
     is_unreadable = event["_corrupt_record"].isNotNull()
