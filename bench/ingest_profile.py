@@ -449,37 +449,30 @@ def measure_levers(
         )
     )
 
-    def variant_read_parse() -> float:
-        with variant_type_check():
-            return read_parse()
-
-    read_parse_s, other = bracketed(read_parse, variant_read_parse)
-    levers.append(
-        lever(
+    parse_variants = (
+        (
             "type check of text fields",
             "string read, exact check only where a value looks non-text",
             "every record read again as variants",
-            stage="read + parse",
-            job_s=read_parse_s,
-            other_s=other,
-        )
-    )
-
-    def one_pattern_read_parse() -> float:
-        with one_pattern_prefilter():
-            return read_parse()
-
-    read_parse_s, other = bracketed(read_parse, one_pattern_read_parse)
-    levers.append(
-        lever(
+            variant_type_check,
+        ),
+        (
             "pre-filter of the type check",
             "literals compared, the number pattern only on values starting like a number",
             "one pattern for every form, on values starting with a digit, sign or t/f/N/I",
-            stage="read + parse",
-            job_s=read_parse_s,
-            other_s=other,
-        )
+            one_pattern_prefilter,
+        ),
     )
+    for name, job, other_setting, parse_as_other in parse_variants:
+
+        def other_read_parse(parse_as_other: Callable[[], Any] = parse_as_other) -> float:
+            with parse_as_other():
+                return read_parse()
+
+        read_parse_s, other = bracketed(read_parse, other_read_parse)
+        levers.append(
+            lever(name, job, other_setting, stage="read + parse", job_s=read_parse_s, other_s=other)
+        )
     return levers
 
 
