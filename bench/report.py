@@ -355,7 +355,7 @@ def dbt_section(dbt: dict[str, Any]) -> list[str]:
         f"{_startup_seconds(incremental):.1f} s before dbt runs anything (start-up, parsing "
         f"the project), then {model_seconds:.1f} s of models and snapshot (heaviest: "
         f"{_heaviest(incremental['models'])}) and {incremental.get('tests_seconds', 0.0):.1f} s "
-        "of data tests, two nodes at a time. The full build's data tests read whole tables; "
+        "of data tests, summed over dbt's threads. The full build's data tests read whole tables; "
         "the incremental build's read the rows that arrived in the last hour where a table "
         "records arrivals (silver, fct_listens, the per-key aggregates) and whole tables "
         "elsewhere.",
@@ -404,7 +404,7 @@ def _dbt_limits(dbt: dict[str, Any]) -> list[str]:
         f"incremental build took {incremental['seconds']:.1f} s. Of that, {startup:.1f} s "
         f"is dbt starting and parsing the project ({startup / max(full['seconds'], 1e-9):.1%} "
         f"of the full build before any SQL runs), {tests:.1f} s the data tests (summed over "
-        f"two threads, mostly dbt's own work per test), and the models "
+        f"dbt's threads, mostly dbt's own work per test), and the models "
         f"{_heaviest(incremental['models'])}. "
         f"Silver took {incremental['models'].get(SILVER_MODEL, 0.0):.2f} s against "
         f"{full['models'].get(SILVER_MODEL, 0.0):.2f} s for its full build.",

@@ -145,6 +145,8 @@ class WarehouseConfig(_Section):
     dbt_project_dir: str
     # At most a day: a longer lookback re-reads so much that a full refresh is the better tool.
     lookback_minutes: int = Field(ge=0, le=1440)
+    # 0 tests whole tables; at most a week, past which whole tables cost about the same.
+    data_tests_arrivals_minutes: int = Field(ge=0, le=10080)
     snowflake: SnowflakeConfig
 
 

@@ -23,6 +23,7 @@ def dbt_vars(settings: Settings) -> dict[str, str]:
         "bronze_events_path": duckdb_uri(settings.bronze_events_location),
         "reference_path": duckdb_uri(settings.reference_location),
         "lookback_minutes": str(warehouse.lookback_minutes),
+        "data_tests_arrivals_minutes": str(warehouse.data_tests_arrivals_minutes),
     }
     if warehouse.target == "snowflake":
         snowflake = warehouse.snowflake

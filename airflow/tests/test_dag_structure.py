@@ -87,6 +87,21 @@ def test_transformation_dag(bag) -> None:  # type: ignore[no-untyped-def]
     assert {"transformation", "dbt"} <= set(dag.tags)
 
 
+def test_transformation_silver_step_is_one_dbt_command_with_the_snapshot_and_no_tests(
+    bag,  # type: ignore[no-untyped-def]
+) -> None:
+    transformation = bag.dags["lakehouse_transformation"]
+    with mock.patch("lakehouse.pipeline.transform") as transform:
+        transformation.get_task("dbt_silver").python_callable()
+    # One dbt start-up for the layer; the dbt_test step runs every data test afterwards.
+    (silver,) = transform.call_args_list
+    assert silver.kwargs["dbt_command"] == "build"
+    assert silver.kwargs["select"] == (
+        "path:models/staging path:models/intermediate resource_type:snapshot"
+    )
+    assert silver.kwargs["exclude"] == "resource_type:test resource_type:unit_test"
+
+
 def test_recommendations_dag_builds_the_daily_models_the_transformation_leaves_out(
     bag,  # type: ignore[no-untyped-def]
 ) -> None:

@@ -5,8 +5,9 @@
     A generic test configured with `where: arrived_recently` (every data test of the
     project, see dbt_project.yml) reads only the rows of its model whose ingested_at (or
     last_ingested_at, for the per-key aggregates: the keys a run recomputed) is within var
-    data_tests_arrivals_minutes (60) of the newest one. A run every 15 minutes therefore
-    tests each arrival about four times. Models without such a column (dimensions,
+    data_tests_arrivals_minutes (warehouse.data_tests_arrivals_minutes in conf/base.yaml,
+    60) of the newest one. A run every 15 minutes therefore tests each arrival about four
+    times. Models without such a column (dimensions,
     reference data, the small marts) are tested whole, and so is everything when the build
     is a --full-refresh or the var is 0. What this does not cover: a row that arrived
     earlier than the window in a catch-up run after a long pause, and comparisons across

@@ -16,7 +16,7 @@ import pytest
 from lakehouse.config import PROJECT_ROOT
 from lakehouse.orchestration import AIRFLOW_VENV
 
-EXPECTED_TESTS = 15
+EXPECTED_TESTS = 16
 
 
 @pytest.mark.integration

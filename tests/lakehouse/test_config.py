@@ -91,6 +91,22 @@ def test_incremental_lookback_is_minutes_up_to_a_day(conf_dir: Path, minutes: st
     )
 
 
+@pytest.mark.parametrize("minutes", ["-1", "10081"])
+def test_data_tests_arrival_window_is_minutes_up_to_a_week(conf_dir: Path, minutes: str) -> None:
+    variable = "LAKEHOUSE__WAREHOUSE__DATA_TESTS_ARRIVALS_MINUTES"
+    with pytest.raises(ConfigError, match=r"warehouse\.data_tests_arrivals_minutes"):
+        load_settings("local", conf_dir, environ={variable: minutes})
+
+    settings = load_settings("local", conf_dir, environ={})
+    assert settings.warehouse.data_tests_arrivals_minutes == 60
+    assert (
+        load_settings(
+            "local", conf_dir, environ={variable: "0"}
+        ).warehouse.data_tests_arrivals_minutes
+        == 0
+    )
+
+
 def test_missing_required_value_is_reported(conf_dir: Path) -> None:
     base = (conf_dir / "base.yaml").read_text().replace("  partitions: 3\n", "")
     (conf_dir / "base.yaml").write_text(base)

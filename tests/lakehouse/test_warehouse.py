@@ -9,13 +9,14 @@ from lakehouse.config import load_settings
 from lakehouse.warehouse import dbt_vars, refresh_bronze
 
 
-def test_duckdb_target_gets_only_the_lake_paths_and_the_lookback() -> None:
+def test_duckdb_target_gets_only_the_lake_paths_and_the_arrival_windows() -> None:
     settings = load_settings("local", environ={})
 
     assert dbt_vars(settings) == {
         "bronze_events_path": settings.bronze_events_location,
         "reference_path": settings.reference_location,
         "lookback_minutes": "5",
+        "data_tests_arrivals_minutes": "60",
     }
 
 
