@@ -18,6 +18,7 @@ from pathlib import Path
 from confluent_kafka import Producer
 
 from lakehouse.config import Settings
+from lakehouse.lake.tables import delta_row_count, lake_connection
 from lakehouse.pipeline import configured_catalog
 from lakehouse.reliability.harness import (
     JobProcess,
@@ -27,7 +28,6 @@ from lakehouse.reliability.harness import (
     wait_for,
 )
 from lakehouse.simulator import generate_events, producer_config
-from lakehouse.tables import delta_row_count, lake_connection
 
 WARM_UP_SECONDS = 1
 

@@ -19,9 +19,9 @@ from bench.scales import Scale
 from bench.small_files import measure_small_files
 from lakehouse import pipeline
 from lakehouse.config import Settings, load_settings
+from lakehouse.kafka.topics import count_messages
 from lakehouse.reliability.harness import ledger
 from lakehouse.sandbox import sandbox_environment, sandbox_stack, use_environment
-from lakehouse.simulator import count_messages
 
 
 def machine() -> dict[str, Any]:

@@ -19,8 +19,8 @@ from pyspark.sql import types as T
 
 from jobs.spark_files import HadoopCheckpointFiles
 from lakehouse.config import Settings
-from lakehouse.kafka_offsets import partition_watermarks
-from lakehouse.offsets import (
+from lakehouse.kafka.watermarks import partition_watermarks
+from lakehouse.streaming.offsets import (
     OffsetRange,
     data_loss_failure_message,
     data_loss_gaps,

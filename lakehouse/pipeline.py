@@ -15,21 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehouse.config import Settings
-from lakehouse.kafka_broker import KafkaBroker
-from lakehouse.object_store import duckdb_uri, is_s3, upload_directory
-from lakehouse.simulator import (
-    Catalog,
-    ProduceReport,
-    build_catalog,
-    count_messages,
-    ensure_topics,
-    generate_events,
-    produce_events,
-    write_reference_data,
-)
-from lakehouse.simulator.profiles import profiles_as_of
-from lakehouse.spark_submit import spark_environment, spark_submit_command
-from lakehouse.tables import (
+from lakehouse.kafka.broker import KafkaBroker
+from lakehouse.kafka.topics import count_messages, ensure_topics
+from lakehouse.lake.object_store import duckdb_uri, is_s3, upload_directory
+from lakehouse.lake.tables import (
     SILVER_EVENTS_TABLE,
     TableInfo,
     all_tables,
@@ -37,7 +26,17 @@ from lakehouse.tables import (
     lake_connection,
     query_warehouse,
 )
-from lakehouse.warehouse import run_project
+from lakehouse.simulator import (
+    Catalog,
+    ProduceReport,
+    build_catalog,
+    generate_events,
+    produce_events,
+    write_reference_data,
+)
+from lakehouse.simulator.profiles import profiles_as_of
+from lakehouse.streaming.spark_submit import spark_environment, spark_submit_command
+from lakehouse.warehouse.project import run_project
 
 # The dbt models built on their own, less frequent schedule (the lakehouse_recommendations
 # DAG) and left out of each transformation run: track_recommendations.

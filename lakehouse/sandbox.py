@@ -10,8 +10,8 @@ from pathlib import Path
 
 from lakehouse import pipeline
 from lakehouse.config import Settings, load_settings
-from lakehouse.kafka_broker import KafkaBroker
-from lakehouse.simulator import ensure_topics
+from lakehouse.kafka.broker import KafkaBroker
+from lakehouse.kafka.topics import ensure_topics
 
 
 def free_port() -> int:

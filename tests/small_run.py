@@ -15,7 +15,7 @@ from confluent_kafka import Producer
 
 from lakehouse import pipeline
 from lakehouse.config import Settings
-from lakehouse.kafka_broker import KafkaBroker
+from lakehouse.kafka.broker import KafkaBroker
 from lakehouse.sandbox import sandbox_environment, sandbox_settings, use_environment
 
 HISTORY_EVENTS = 1500

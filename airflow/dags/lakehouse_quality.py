@@ -24,10 +24,10 @@ from datetime import datetime
 
 from airflow.sdk import DAG, task
 
-from lakehouse import kafka_health, quality
-from lakehouse.airflow_support import START_DATE, TAGS, default_args
 from lakehouse.config import load_settings
-from lakehouse.orchestration import dbt_artifacts_dir
+from lakehouse.monitoring import kafka_health, quality
+from lakehouse.orchestration.airflow_support import START_DATE, TAGS, default_args
+from lakehouse.orchestration.operators import dbt_artifacts_dir
 
 DAG_ID = "lakehouse_quality"
 SETTINGS = load_settings()

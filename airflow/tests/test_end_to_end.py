@@ -17,7 +17,7 @@ from webhook import webhook_receiver
 
 from lakehouse import pipeline
 from lakehouse.config import Settings
-from lakehouse.orchestration import spark_connection
+from lakehouse.orchestration.operators import spark_connection
 from lakehouse.sandbox import sandbox_environment, sandbox_settings
 
 EVENTS = 3000

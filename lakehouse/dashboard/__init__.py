@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from lakehouse.config import Settings
-from lakehouse.kafka_broker import port_open
+from lakehouse.kafka.broker import port_open
 
 APP = Path(__file__).with_name("app.py")
 

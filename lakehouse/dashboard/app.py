@@ -15,12 +15,12 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
+from lakehouse.cli.status_view import verdict_line
 from lakehouse.config import ConfigError, Settings, load_settings
 from lakehouse.dashboard import data
-from lakehouse.ingest_checkpoint import INGEST_QUERY
-from lakehouse.status import FAIL, WARN, status_report
-from lakehouse.status_view import verdict_line
-from lakehouse.tables import SILVER_EVENTS_TABLE
+from lakehouse.lake.tables import SILVER_EVENTS_TABLE
+from lakehouse.monitoring.status import FAIL, WARN, status_report
+from lakehouse.streaming.checkpoint import INGEST_QUERY
 
 Result = TypeVar("Result")
 GoldLoader = Callable[[Settings], pd.DataFrame | None]

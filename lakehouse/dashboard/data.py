@@ -13,8 +13,8 @@ import duckdb
 import pandas as pd
 
 from lakehouse.config import Settings
-from lakehouse.object_store import duckdb_uri
-from lakehouse.tables import is_delta_table, lake_connection, query_warehouse
+from lakehouse.lake.object_store import duckdb_uri
+from lakehouse.lake.tables import is_delta_table, lake_connection, query_warehouse
 
 NOW_PLAYING_LIMIT = 50
 

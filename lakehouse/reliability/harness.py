@@ -24,10 +24,11 @@ from typing import Any
 from confluent_kafka import Producer
 
 from lakehouse.config import Settings
+from lakehouse.kafka.topics import count_messages
+from lakehouse.lake.tables import lake_connection
 from lakehouse.pipeline import configured_catalog
-from lakehouse.simulator import count_messages, generate_events, producer_config
-from lakehouse.spark_submit import spark_environment, spark_submit_command
-from lakehouse.tables import lake_connection
+from lakehouse.simulator import generate_events, producer_config
+from lakehouse.streaming.spark_submit import spark_environment, spark_submit_command
 
 
 class JobProcess:

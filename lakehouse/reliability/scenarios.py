@@ -19,7 +19,7 @@ from rich.console import Console
 
 from lakehouse import pipeline
 from lakehouse.config import Settings
-from lakehouse.ingest_checkpoint import ingest_checkpoint
+from lakehouse.lake.tables import SILVER_EVENTS_TABLE
 from lakehouse.reliability.harness import (
     JobProcess,
     Ledger,
@@ -34,7 +34,7 @@ from lakehouse.reliability.harness import (
     wait_for,
 )
 from lakehouse.sandbox import sandbox_stack
-from lakehouse.tables import SILVER_EVENTS_TABLE
+from lakehouse.streaming.checkpoint import ingest_checkpoint
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,13 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from lakehouse.simulator.events import DEFAULT_TOPICS, EVENT_TYPES, ListeningEvent
-from lakehouse.simulator.kafka_topics import (
+from lakehouse.kafka.topics import (
     BROKER_HINT,
     SimulatorKafkaError,
     cluster_topics,
     kafka_logger,
 )
+from lakehouse.simulator.events import DEFAULT_TOPICS, EVENT_TYPES, ListeningEvent
 
 _LOGGER: Final = logging.getLogger(__name__)
 # Serving delivery callbacks every few hundred events keeps the queue short at little cost.

@@ -14,7 +14,7 @@ import subprocess
 import pytest
 
 from lakehouse.config import PROJECT_ROOT
-from lakehouse.orchestration import AIRFLOW_VENV
+from lakehouse.orchestration.operators import AIRFLOW_VENV
 
 EXPECTED_TESTS = 15
 

@@ -11,7 +11,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from lakehouse import pipeline
 from lakehouse.config import Settings
-from lakehouse.tables import lake_connection
+from lakehouse.lake.tables import lake_connection
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,317 @@
+"""`lakehouse check`: reconcile Kafka, the bronze job's checkpoints and the lake, per partition.
+
+For every partition of the configured topics: the offsets Kafka holds, the offset the job
+committed, and which offsets bronze and quarantine hold. Every offset the job has committed
+must be in exactly one of the two tables, unless the job recorded it as lost to Kafka
+retention (ingest.fail_on_data_loss: false). On a lake the two-query job wrote, before the
+one query first runs, its two checkpoints count, and the one furthest behind decides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rich import box
+from rich.console import Console
+from rich.table import Column, Table
+
+from lakehouse.config import Settings
+from lakehouse.kafka.watermarks import Watermarks, partition_watermarks
+from lakehouse.lake.offsets import LakeOffsets, TableOffsets, lake_offsets, recorded_losses
+from lakehouse.lake.tables import lake_connection
+from lakehouse.streaming.checkpoint import checkpoint_files, progress_checkpoints
+from lakehouse.streaming.offsets import (
+    CheckpointProgress,
+    OffsetRange,
+    TopicPartition,
+    data_loss_gaps,
+    ingestion_start,
+    next_to_read,
+    offsets_covered,
+    read_checkpoint,
+    subtract_ranges,
+)
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+
+OK = "OK"
+LAG = "LAG"
+GAP = "GAP"
+DUPLICATE = "DUPLICATE"
+LOST = "LOST"
+VERDICT_STYLES = {
+    OK: "green",
+    LAG: "yellow",
+    LOST: "magenta",
+    GAP: "bold red",
+    DUPLICATE: "bold red",
+}
+
+
+@dataclass(frozen=True)
+class PartitionCheck:
+    """The reconciliation of one topic-partition."""
+
+    topic: str
+    partition: int
+    kafka_earliest: int | None
+    kafka_end: int | None
+    # The job's committed offset (the lowest of the two-query job's, before an upgrade).
+    committed: int | None
+    bronze: TableOffsets
+    quarantine: TableOffsets
+    # Offsets [checked_from, checked_until) are committed: each must be in bronze or
+    # quarantine, or recorded as lost.
+    checked_from: int
+    checked_until: int
+    duplicates: int
+    missing: int
+    deleted_not_recorded: int
+    recorded_loss: int
+    lag: int
+    verdicts: tuple[str, ...]
+
+    @property
+    def gaps(self) -> int:
+        """Offsets that will never reach the lake and are not recorded as lost."""
+        return self.missing + self.deleted_not_recorded
+
+    def as_json(self) -> dict[str, Any]:
+        """Every number of the row, plus gaps and the verdicts."""
+        return {**asdict(self), "gaps": self.gaps, "verdicts": list(self.verdicts)}
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The reconciliation of every partition, and whether it passes."""
+
+    partitions: list[PartitionCheck]
+    data_loss_location: str
+
+    def failing(self, *, accept_recorded_loss: bool) -> list[PartitionCheck]:
+        """Partitions with a gap or duplicate (or a recorded loss, unless accepted)."""
+        fatal = {GAP, DUPLICATE} if accept_recorded_loss else {GAP, DUPLICATE, LOST}
+        return [row for row in self.partitions if fatal & set(row.verdicts)]
+
+    def exit_code(self, *, accept_recorded_loss: bool) -> int:
+        """0 when nothing fails, 1 otherwise."""
+        failing = self.failing(accept_recorded_loss=accept_recorded_loss)
+        return EXIT_PROBLEMS if failing else EXIT_OK
+
+
+def verdicts_of(duplicates: int, gaps: int, recorded_loss: int, lag: int) -> tuple[str, ...]:
+    """The row's verdicts, worst first; OK alone when there is nothing to say."""
+    found = [
+        verdict
+        for verdict, count in (
+            (DUPLICATE, duplicates),
+            (GAP, gaps),
+            (LOST, recorded_loss),
+            (LAG, lag),
+        )
+        if count > 0
+    ]
+    return tuple(found) or (OK,)
+
+
+def _checkpoints(settings: Settings) -> list[CheckpointProgress | None]:
+    files = checkpoint_files(settings)
+    return [read_checkpoint(files, location) for location in progress_checkpoints(settings, files)]
+
+
+def _committed_range(
+    progresses: Sequence[CheckpointProgress | None], key: TopicPartition, starting_offsets: str
+) -> tuple[int, int] | None:
+    """[first offset meant for the lake, next offset of the sink furthest behind)."""
+    starts = [ingestion_start(progress, key, starting_offsets) for progress in progresses]
+    nexts = [next_to_read(progress, key, starting_offsets) for progress in progresses]
+    known_starts = [start for start in starts if start is not None]
+    known_nexts = [offset for offset in nexts if offset is not None]
+    # A sink that will start at Kafka's latest offset has no range to be checked yet.
+    if len(known_starts) < len(starts) or len(known_nexts) < len(nexts):
+        return None
+    start = min(known_starts)
+    return start, max(start, min(known_nexts))
+
+
+def check(settings: Settings) -> CheckReport:
+    """Reconcile every partition of the configured topics: Kafka, checkpoints, lake."""
+    topics = list(settings.kafka.topics.values())
+    progress = _checkpoints(settings)
+    starting = settings.ingest.starting_offsets
+    watermarks = partition_watermarks(settings.kafka_bootstrap, topics)
+    partitions = set(watermarks)
+    for sink_progress in progress:
+        if sink_progress is not None and sink_progress.committed is not None:
+            partitions |= {key for key in sink_progress.committed if key.topic in topics}
+
+    expected = {
+        key: committed
+        for key in partitions
+        if (committed := _committed_range(progress, key, starting)) is not None
+    }
+
+    with lake_connection(settings) as connection:
+        losses = recorded_losses(connection, settings.data_loss_location, topics)
+        stats = lake_offsets(connection, settings, expected, losses)
+
+    earliest = {key: marks.earliest for key, marks in watermarks.items()}
+    pending = subtract_ranges(data_loss_gaps(progress, earliest, starting), losses)
+    rows = [
+        _partition_check(
+            key,
+            marks=watermarks.get(key),
+            progress=progress,
+            expected=expected.get(key),
+            stats=stats.get(key),
+            losses=losses,
+            pending=pending,
+        )
+        # In the configuration's order of topics, as the job subscribes to them.
+        for key in sorted(
+            partitions | set(stats), key=lambda k: (topics.index(k.topic), k.partition)
+        )
+    ]
+    return CheckReport(rows, settings.data_loss_location)
+
+
+def _committed(progresses: Sequence[CheckpointProgress | None], key: TopicPartition) -> int | None:
+    offsets = [
+        progress.committed.get(key, 0)
+        for progress in progresses
+        if progress is not None and progress.committed is not None
+    ]
+    return min(offsets) if offsets and len(offsets) == len(progresses) else None
+
+
+def _partition_check(
+    key: TopicPartition,
+    *,
+    marks: Watermarks | None,
+    progress: Sequence[CheckpointProgress | None],
+    expected: tuple[int, int] | None,
+    stats: LakeOffsets | None,
+    losses: Sequence[OffsetRange],
+    pending: Sequence[OffsetRange],
+) -> PartitionCheck:
+    stats = stats or LakeOffsets(TableOffsets(), TableOffsets(), 0, 0, 0)
+    checked_from, checked_until = expected or (0, 0)
+    own_losses = [loss for loss in losses if loss.topic_partition == key]
+    lost_in_checked = offsets_covered(own_losses, checked_from, checked_until)
+    # An offset both present and recorded as lost is present: it is not missing.
+    lost_not_present = lost_in_checked - stats.committed_also_recorded_lost
+    missing = (checked_until - checked_from) - stats.committed_present - lost_not_present
+    deleted = sum(gap.records for gap in pending if gap.topic_partition == key)
+    recorded = sum(loss.records for loss in own_losses)
+    lag = 0
+    if marks is not None and expected is not None:
+        lag = max(0, marks.end - max(checked_until, marks.earliest))
+    return PartitionCheck(
+        topic=key.topic,
+        partition=key.partition,
+        kafka_earliest=marks.earliest if marks else None,
+        kafka_end=marks.end if marks else None,
+        committed=_committed(progress, key),
+        bronze=stats.bronze,
+        quarantine=stats.quarantine,
+        checked_from=checked_from,
+        checked_until=checked_until,
+        duplicates=stats.duplicates,
+        missing=missing,
+        deleted_not_recorded=deleted,
+        recorded_loss=recorded,
+        lag=lag,
+        verdicts=verdicts_of(stats.duplicates, missing + deleted, recorded, lag),
+    )
+
+
+def _number(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
+def _verdict_text(verdicts: Sequence[str]) -> str:
+    return "\n".join(f"[{VERDICT_STYLES[verdict]}]{verdict}[/]" for verdict in verdicts)
+
+
+def print_report(report: CheckReport, console: Console, *, accept_recorded_loss: bool) -> None:
+    """The per-partition table, then one line that says whether the check passed and why."""
+    labels = [f"{row.topic}[{row.partition}]" for row in report.partitions]
+    table = Table(
+        # The one column that must stay whole when a narrow terminal squeezes the table.
+        Column(
+            "partition", no_wrap=True, min_width=max([len(label) for label in labels], default=9)
+        ),
+        Column("kafka\nearliest", justify="right"),
+        Column("kafka\nend", justify="right"),
+        Column("committed", justify="right"),
+        Column("rows\nbronze", justify="right"),
+        Column("rows\nquarantine", justify="right"),
+        Column("duplicates", justify="right"),
+        Column("gaps", justify="right"),
+        Column("recorded\nloss", justify="right"),
+        Column("lag", justify="right"),
+        Column("verdict", no_wrap=True, min_width=len(DUPLICATE)),
+        title="Kafka offsets vs checkpoints vs bronze + quarantine",
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
+    for label, row in zip(labels, report.partitions, strict=True):
+        table.add_row(
+            label,
+            _number(row.kafka_earliest),
+            _number(row.kafka_end),
+            _number(row.committed),
+            _number(row.bronze.rows),
+            _number(row.quarantine.rows),
+            _number(row.duplicates),
+            _number(row.gaps),
+            _number(row.recorded_loss),
+            _number(row.lag),
+            _verdict_text(row.verdicts),
+        )
+    console.print(table)
+    failing = report.failing(accept_recorded_loss=accept_recorded_loss)
+    if not report.partitions:
+        console.print("Nothing to check: the topics do not exist and nothing was ingested.")
+    elif not failing:
+        console.print(
+            "[green]OK[/]: every committed offset is in bronze or quarantine exactly once"
+            + (" or recorded as lost." if accept_recorded_loss else ".")
+        )
+    else:
+        console.print(f"[bold red]FAILED[/]: {len(failing)} partition(s) do not reconcile.")
+    explanations = {
+        GAP: "GAP: offsets committed by the job in neither table, or deleted by Kafka before "
+        "the job read them, and not recorded as lost.",
+        DUPLICATE: "DUPLICATE: an offset in more than one row, in one table or across both.",
+        LOST: f"LOST: deleted by Kafka before ingestion and recorded in "
+        f"{report.data_loss_location}; --accept-recorded-loss lets the check pass.",
+        LAG: "LAG: records in Kafka the job has not read yet (not an error).",
+    }
+    seen = {verdict for row in report.partitions for verdict in row.verdicts}
+    for verdict, explanation in explanations.items():
+        if verdict in seen and not (verdict == LOST and accept_recorded_loss):
+            console.print(f"  {explanation}", highlight=False)
+
+
+def run_check(
+    settings: Settings, *, as_json: bool, accept_recorded_loss: bool, console: Console
+) -> int:
+    """Run the check, print it (table or JSON) and return the exit code for the CLI."""
+    report = check(settings)
+    code = report.exit_code(accept_recorded_loss=accept_recorded_loss)
+    if as_json:
+        payload = {
+            "ok": code == EXIT_OK,
+            "accept_recorded_loss": accept_recorded_loss,
+            "partitions": [row.as_json() for row in report.partitions],
+        }
+        console.out(json.dumps(payload, indent=2), highlight=False)
+    else:
+        print_report(report, console, accept_recorded_loss=accept_recorded_loss)
+    return code
