@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lakehouse.config import Settings
-from lakehouse.kafka.broker import KafkaBroker
+from lakehouse.kafka.broker import local_broker
 from lakehouse.kafka.topics import count_messages, ensure_topics
 from lakehouse.lake.object_store import duckdb_uri, is_s3, upload_directory
 from lakehouse.lake.tables import (
@@ -48,20 +48,6 @@ SCHEDULED_RUN_EXCLUDES = f"{DAILY_MODELS} resource_type:unit_test"
 
 class PipelineError(Exception):
     """A pipeline step failed; the message says which and what to look at."""
-
-
-def local_broker(settings: Settings) -> KafkaBroker:
-    """The local broker `lakehouse up` manages, as configured."""
-    broker = settings.kafka.broker
-    return KafkaBroker(
-        jars_dir=settings.path(broker.jars_dir),
-        state_dir=settings.state_path,
-        host=broker.host,
-        port=broker.port,
-        controller_port=broker.controller_port,
-        heap=broker.heap,
-        start_timeout_seconds=broker.start_timeout_seconds,
-    )
 
 
 def start_broker(settings: Settings) -> tuple[bool, str]:

@@ -11,9 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from lakehouse.config import Settings
-from lakehouse.orchestration.emr_package import EmrPackageError, build_emr_package
-from lakehouse.orchestration.operators import AIRFLOW_VENV, airflow_environment
+from lakehouse.cli.context import settings_of
 
 app = typer.Typer(
     help="Airflow on this project's DAGs (airflow/dags), from .lakehouse/airflow-venv.",
@@ -22,19 +20,14 @@ app = typer.Typer(
 console = Console()
 
 
-def _settings(context: typer.Context) -> Settings:
-    # The parent command loaded them (--env); this sub-app shares its context object.
-    settings = context.find_root().obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
 def _airflow(context: typer.Context, arguments: list[str]) -> None:
+    from lakehouse.orchestration.operators import AIRFLOW_VENV, airflow_environment  # noqa: PLC0415
+
     executable = AIRFLOW_VENV / "bin" / "airflow"
     if not executable.exists():
         console.print(f"[red]no Airflow at {executable}[/]: run scripts/setup.sh (make setup)")
         raise typer.Exit(2)
-    environment = {**os.environ, **airflow_environment(_settings(context))}
+    environment = {**os.environ, **airflow_environment(settings_of(context))}
     # `airflow standalone` starts its components as `airflow ...` found on PATH.
     environment["PATH"] = f"{executable.parent}{os.pathsep}{environment.get('PATH', '')}"
     # Migrating is idempotent and quick when nothing changed; a fresh home needs it.
@@ -46,7 +39,9 @@ def _airflow(context: typer.Context, arguments: list[str]) -> None:
 @app.command()
 def env(context: typer.Context) -> None:
     """Print the exports that point an `airflow` command at this project."""
-    for name, value in airflow_environment(_settings(context)).items():
+    from lakehouse.orchestration.operators import airflow_environment  # noqa: PLC0415
+
+    for name, value in airflow_environment(settings_of(context)).items():
         print(f"export {name}={shlex.quote(value)}")
 
 
@@ -82,7 +77,9 @@ def package_emr(
     ),
 ) -> None:
     """Build what the EMR job runs: code, conf, packed environment, jars, manifest."""
-    settings = _settings(context)
+    from lakehouse.orchestration.emr_package import EmrPackageError, build_emr_package  # noqa: PLC0415
+
+    settings = settings_of(context)
     try:
         package = build_emr_package(settings, output)
     except EmrPackageError as error:

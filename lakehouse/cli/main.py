@@ -13,20 +13,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from lakehouse import pipeline
 from lakehouse.cli.airflow import app as airflow_app
-from lakehouse.cli.status_view import print_status
+from lakehouse.cli.context import settings_of
 from lakehouse.cli.warehouse import app as warehouse_app
-from lakehouse.config import ConfigError, Settings, load_settings
-from lakehouse.dashboard import DashboardError, dashboard_address, streamlit_command
-from lakehouse.kafka.broker import BrokerError
-from lakehouse.kafka.topics import SimulatorKafkaError
-from lakehouse.monitoring.reconcile import run_check
-from lakehouse.monitoring.status import FAIL, status_report
-from lakehouse.reliability import report, scenarios
-from lakehouse.streaming.replay import replay_quarantine
-from lakehouse.streaming.spark_submit import SparkSubmitError, printable, spark_submit_command
-from lakehouse.warehouse.dbt import DbtCommandError
+
+# Each command imports the modules it runs (the settings models, pipeline, Kafka, DuckDB,
+# the reports) when it runs, so `lakehouse --help` starts without loading any of them.
 
 app = typer.Typer(
     help="Kafka -> Spark Structured Streaming -> Delta bronze -> dbt silver/gold, locally "
@@ -39,20 +31,24 @@ console = Console()
 errors = Console(stderr=True)
 app.add_typer(warehouse_app, name="warehouse")
 
-KNOWN_ERRORS = (
-    ConfigError,
-    BrokerError,
-    SparkSubmitError,
-    DbtCommandError,
-    SimulatorKafkaError,
-    pipeline.PipelineError,
-)
 
+def known_errors() -> tuple[type[Exception], ...]:
+    """The errors a command reports as one line (no traceback), the command's modules loaded."""
+    from lakehouse import pipeline  # noqa: PLC0415
+    from lakehouse.config import ConfigError  # noqa: PLC0415
+    from lakehouse.kafka.broker import BrokerError  # noqa: PLC0415
+    from lakehouse.kafka.topics import SimulatorKafkaError  # noqa: PLC0415
+    from lakehouse.streaming.spark_submit import SparkSubmitError  # noqa: PLC0415
+    from lakehouse.warehouse.dbt import DbtCommandError  # noqa: PLC0415
 
-def _settings(context: typer.Context) -> Settings:
-    settings = context.obj
-    assert isinstance(settings, Settings)
-    return settings
+    return (
+        ConfigError,
+        BrokerError,
+        SparkSubmitError,
+        DbtCommandError,
+        SimulatorKafkaError,
+        pipeline.PipelineError,
+    )
 
 
 def _fail(error: Exception, code: int = 1) -> typer.Exit:
@@ -69,6 +65,8 @@ def main(
     ] = None,
 ) -> None:
     """Load the settings once for every command."""
+    from lakehouse.config import ConfigError, load_settings  # noqa: PLC0415
+
     try:
         context.obj = load_settings(env)
     except ConfigError as error:
@@ -78,10 +76,12 @@ def main(
 @app.command()
 def up(context: typer.Context) -> None:
     """Start the local Kafka broker (KRaft) and create the event topics."""
-    settings = _settings(context)
+    from lakehouse import pipeline  # noqa: PLC0415
+
+    settings = settings_of(context)
     try:
         started, bootstrap = pipeline.start_broker(settings)
-    except KNOWN_ERRORS as error:
+    except known_errors() as error:
         raise _fail(error) from None
     state = "started" if started else "already running"
     console.print(f"Kafka broker {state}: bootstrap servers [bold]{bootstrap}[/]")
@@ -90,7 +90,9 @@ def up(context: typer.Context) -> None:
 @app.command()
 def down(context: typer.Context) -> None:
     """Stop the local Kafka broker (its data stays under the state folder)."""
-    stopped = pipeline.local_broker(_settings(context)).stop()
+    from lakehouse.kafka.broker import local_broker  # noqa: PLC0415
+
+    stopped = local_broker(settings_of(context)).stop()
     console.print("Kafka broker stopped." if stopped else "Kafka broker was not running.")
 
 
@@ -110,14 +112,16 @@ def produce(
     ] = None,
 ) -> None:
     """Simulate listening events (plays, skips, likes) and send them to Kafka."""
-    settings = _settings(context)
+    from lakehouse import pipeline  # noqa: PLC0415
+
+    settings = settings_of(context)
     if end is None:
         end_at = datetime.now(UTC)
     else:
         end_at = end.astimezone(UTC) if end.tzinfo else end.replace(tzinfo=UTC)
     try:
         report = pipeline.produce(settings, events=events, rate=rate, seed=seed, end=end_at)
-    except KNOWN_ERRORS as error:
+    except known_errors() as error:
         raise _fail(error) from None
     console.print(pipeline.produce_summary(report))
 
@@ -136,19 +140,22 @@ def ingest(
     ] = False,
 ) -> None:
     """Run the bronze streaming job with spark-submit (Kafka -> Delta bronze + quarantine)."""
-    settings = _settings(context)
+    from lakehouse import pipeline  # noqa: PLC0415
+    from lakehouse.streaming.spark_submit import printable, spark_submit_command  # noqa: PLC0415
+
+    settings = settings_of(context)
     if trigger not in (None, "available-now", "continuous"):
         raise _fail(ValueError(f"--trigger {trigger}: use available-now or continuous"), 2)
     try:
         command = spark_submit_command(settings, job_args=["--trigger", trigger] if trigger else [])
-    except KNOWN_ERRORS as error:
+    except known_errors() as error:
         raise _fail(error) from None
     if print_command:
         console.print(printable(command), highlight=False, soft_wrap=True)
         return
     try:
         pipeline.run_spark_submit(settings, command)
-    except KNOWN_ERRORS as error:
+    except known_errors() as error:
         raise _fail(error) from None
 
 
@@ -161,10 +168,12 @@ def transform(
     full_refresh: Annotated[bool, typer.Option(help="Rebuild incremental models.")] = False,
 ) -> None:
     """Build silver and gold with dbt (`dbt build`: models and their tests)."""
-    settings = _settings(context)
+    from lakehouse import pipeline  # noqa: PLC0415
+
+    settings = settings_of(context)
     try:
         pipeline.transform(settings, select=select, full_refresh=full_refresh)
-    except KNOWN_ERRORS as error:
+    except known_errors() as error:
         raise _fail(error) from None
 
 
@@ -178,10 +187,13 @@ def status(
 
     Exits 1 when the verdict is FAIL (OK and WARN exit 0).
     """
-    settings = _settings(context)
+    from lakehouse.cli.status_view import print_status  # noqa: PLC0415
+    from lakehouse.monitoring.status import FAIL, status_report  # noqa: PLC0415
+
+    settings = settings_of(context)
     try:
         report = status_report(settings)
-    except KNOWN_ERRORS as error:
+    except known_errors() as error:
         raise _fail(error) from None
     if as_json:
         print(json.dumps(report, indent=2))
@@ -200,7 +212,13 @@ def dashboard(
 ) -> None:
     """Start the Streamlit dashboard: now playing, top tracks and artists, daily listening,
     device mix, pipeline health. Ctrl-C stops it."""
-    settings = _settings(context)
+    from lakehouse.dashboard import (  # noqa: PLC0415
+        DashboardError,
+        dashboard_address,
+        streamlit_command,
+    )
+
+    settings = settings_of(context)
     try:
         host, chosen = dashboard_address(settings, port)
     except DashboardError as error:
@@ -224,10 +242,12 @@ def demo(
     seed: Annotated[int | None, typer.Option(help="Random seed of the simulator.")] = None,
 ) -> None:
     """The whole pipeline: up, produce, ingest (available-now), transform, counts, down."""
-    settings = _settings(context)
+    from lakehouse import pipeline  # noqa: PLC0415
+
+    settings = settings_of(context)
     try:
         result = pipeline.demo(settings, events=events, seed=seed, console=console)
-    except KNOWN_ERRORS as error:
+    except known_errors() as error:
         raise _fail(error) from None
     if not result.reconciled:
         raise _fail(RuntimeError("counts do not reconcile (see the table above)"))
@@ -243,12 +263,14 @@ def check(
     ] = False,
 ) -> None:
     """Reconcile Kafka offsets, checkpoints, bronze and quarantine per topic-partition."""
-    settings = _settings(context)
+    from lakehouse.monitoring.reconcile import run_check  # noqa: PLC0415
+
+    settings = settings_of(context)
     try:
         code = run_check(
             settings, as_json=as_json, accept_recorded_loss=accept_recorded_loss, console=console
         )
-    except KNOWN_ERRORS as error:
+    except known_errors() as error:
         raise _fail(error) from None
     raise typer.Exit(code)
 
@@ -261,9 +283,11 @@ def replay_quarantine_command(
     ] = False,
 ) -> None:
     """Re-parse quarantined records with today's parser; move those that pass to bronze."""
+    from lakehouse.streaming.replay import replay_quarantine  # noqa: PLC0415
+
     try:
-        replay_quarantine(_settings(context), dry_run=dry_run)
-    except KNOWN_ERRORS as error:
+        replay_quarantine(settings_of(context), dry_run=dry_run)
+    except known_errors() as error:
         raise _fail(error) from None
 
 
@@ -284,6 +308,8 @@ def reliability(
     seed: Annotated[int, typer.Option(help="Seed of the drills' randomness.")] = 20261123,
 ) -> None:
     """Fault drills (kill -9, broker restarts, a second writer, duplicates) and their report."""
+    from lakehouse.reliability import report, scenarios  # noqa: PLC0415
+
     if scale not in scenarios.SCALES:
         raise _fail(ValueError(f"--scale {scale}: use one of {sorted(scenarios.SCALES)}"), 2)
     chosen = scenarios.SCALES[scale]

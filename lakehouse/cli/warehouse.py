@@ -8,9 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from lakehouse.config import Settings
-from lakehouse.warehouse import project
-from lakehouse.warehouse.dbt import DbtCommandError
+from lakehouse.cli.context import settings_of
 
 app = typer.Typer(
     help="The warehouse's view of bronze: create (once) and refresh Snowflake's bronze table.",
@@ -24,16 +22,12 @@ DryRun = Annotated[
 ]
 
 
-def _settings(context: typer.Context) -> Settings:
-    # The parent app's callback loads the settings (--env) into the root context.
-    settings = context.find_root().obj
-    assert isinstance(settings, Settings)
-    return settings
-
-
 def _run(step: Callable[..., None], context: typer.Context, dry_run: bool) -> None:
+    # Imported when a command runs: dbt's module loads DuckDB, which `lakehouse --help` skips.
+    from lakehouse.warehouse.dbt import DbtCommandError  # noqa: PLC0415
+
     try:
-        step(_settings(context), dry_run=dry_run, say=console.print)
+        step(settings_of(context), dry_run=dry_run, say=console.print)
     except DbtCommandError as error:
         errors.print(f"[bold red]error:[/] {error}", highlight=False)
         raise typer.Exit(1) from None
@@ -42,10 +36,14 @@ def _run(step: Callable[..., None], context: typer.Context, dry_run: bool) -> No
 @app.command()
 def setup(context: typer.Context, dry_run: DryRun = False) -> None:
     """Create Snowflake's bronze table over the lake (external table or Iceberg, per config)."""
+    from lakehouse.warehouse import project  # noqa: PLC0415
+
     _run(project.create_bronze, context, dry_run)
 
 
 @app.command("refresh-bronze")
 def refresh_bronze(context: typer.Context, dry_run: DryRun = False) -> None:
     """Refresh Snowflake's bronze table so it sees the files the last ingest wrote."""
+    from lakehouse.warehouse import project  # noqa: PLC0415
+
     _run(project.refresh_bronze, context, dry_run)

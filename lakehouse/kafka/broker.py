@@ -20,6 +20,8 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
 
+from lakehouse.config import Settings
+
 
 class BrokerError(Exception):
     """The broker cannot be started or reached; the message says what to do."""
@@ -269,6 +271,20 @@ class KafkaBroker:
             if candidate.exists() and candidate.stat().st_size > 0:
                 return "\n".join(candidate.read_text(errors="replace").splitlines()[-lines:])
         return "(no log written)"
+
+
+def local_broker(settings: Settings) -> KafkaBroker:
+    """The local broker `lakehouse up` manages, as configured."""
+    broker = settings.kafka.broker
+    return KafkaBroker(
+        jars_dir=settings.path(broker.jars_dir),
+        state_dir=settings.state_path,
+        host=broker.host,
+        port=broker.port,
+        controller_port=broker.controller_port,
+        heap=broker.heap,
+        start_timeout_seconds=broker.start_timeout_seconds,
+    )
 
 
 def _reap(pid: int) -> None:
