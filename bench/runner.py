@@ -20,7 +20,7 @@ from bench.small_files import measure_small_files
 from lakehouse import pipeline
 from lakehouse.config import Settings, load_settings
 from lakehouse.kafka.topics import count_messages
-from lakehouse.reliability.harness import ledger
+from lakehouse.monitoring.reconcile import ledger
 from lakehouse.sandbox import sandbox_environment, sandbox_stack, use_environment
 
 

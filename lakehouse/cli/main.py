@@ -113,6 +113,7 @@ def produce(
 ) -> None:
     """Simulate listening events (plays, skips, likes) and send them to Kafka."""
     from lakehouse import pipeline  # noqa: PLC0415
+    from lakehouse.cli.demo import produce_summary  # noqa: PLC0415
 
     settings = settings_of(context)
     if end is None:
@@ -123,7 +124,7 @@ def produce(
         report = pipeline.produce(settings, events=events, rate=rate, seed=seed, end=end_at)
     except known_errors() as error:
         raise _fail(error) from None
-    console.print(pipeline.produce_summary(report))
+    console.print(produce_summary(report))
 
 
 @app.command()
@@ -242,11 +243,11 @@ def demo(
     seed: Annotated[int | None, typer.Option(help="Random seed of the simulator.")] = None,
 ) -> None:
     """The whole pipeline: up, produce, ingest (available-now), transform, counts, down."""
-    from lakehouse import pipeline  # noqa: PLC0415
+    from lakehouse.cli.demo import run_demo  # noqa: PLC0415
 
     settings = settings_of(context)
     try:
-        result = pipeline.demo(settings, events=events, seed=seed, console=console)
+        result = run_demo(settings, events=events, seed=seed, console=console)
     except known_errors() as error:
         raise _fail(error) from None
     if not result.reconciled:
@@ -263,7 +264,7 @@ def check(
     ] = False,
 ) -> None:
     """Reconcile Kafka offsets, checkpoints, bronze and quarantine per topic-partition."""
-    from lakehouse.monitoring.reconcile import run_check  # noqa: PLC0415
+    from lakehouse.cli.check_view import run_check  # noqa: PLC0415
 
     settings = settings_of(context)
     try:

@@ -1,4 +1,4 @@
-"""`lakehouse check`: reconcile Kafka, the bronze job's checkpoints and the lake, per partition.
+"""Reconcile Kafka, the bronze job's checkpoints and the lake, per partition (`lakehouse check`).
 
 For every partition of the configured topics: the offsets Kafka holds, the offset the job
 committed, and which offsets bronze and quarantine hold. Every offset the job has committed
@@ -9,19 +9,16 @@ one query first runs, its two checkpoints count, and the one furthest behind dec
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rich import box
-from rich.console import Console
-from rich.table import Column, Table
-
 from lakehouse.config import Settings
+from lakehouse.kafka.topics import count_messages
 from lakehouse.kafka.watermarks import Watermarks, partition_watermarks
+from lakehouse.lake.object_store import duckdb_uri
 from lakehouse.lake.offsets import LakeOffsets, TableOffsets, lake_offsets, recorded_losses
-from lakehouse.lake.tables import lake_connection
+from lakehouse.lake.tables import SILVER_EVENTS_TABLE, TableInfo, all_tables, lake_connection
 from lakehouse.streaming.checkpoint import checkpoint_files, progress_checkpoints
 from lakehouse.streaming.offsets import (
     CheckpointProgress,
@@ -43,13 +40,6 @@ LAG = "LAG"
 GAP = "GAP"
 DUPLICATE = "DUPLICATE"
 LOST = "LOST"
-VERDICT_STYLES = {
-    OK: "green",
-    LAG: "yellow",
-    LOST: "magenta",
-    GAP: "bold red",
-    DUPLICATE: "bold red",
-}
 
 
 @dataclass(frozen=True)
@@ -229,89 +219,84 @@ def _partition_check(
     )
 
 
-def _number(value: int | None) -> str:
-    return "-" if value is None else f"{value:,}"
+@dataclass(frozen=True)
+class Ledger:
+    """The whole lake against Kafka: coordinates in bronze and quarantine, and how many."""
+
+    in_kafka: int
+    bronze: int
+    quarantine: int
+    distinct: int
+
+    @property
+    def lost(self) -> int:
+        """Records in Kafka that are in neither table."""
+        return self.in_kafka - self.distinct
+
+    @property
+    def duplicated(self) -> int:
+        """Extra copies of a coordinate (in one table twice, or in both)."""
+        return self.bronze + self.quarantine - self.distinct
 
 
-def _verdict_text(verdicts: Sequence[str]) -> str:
-    return "\n".join(f"[{VERDICT_STYLES[verdict]}]{verdict}[/]" for verdict in verdicts)
+def ledger(settings: Settings) -> Ledger:
+    """Count what Kafka holds and what landed in bronze and quarantine, by coordinate."""
+    in_kafka = count_messages(settings.kafka_bootstrap, settings.kafka.topics.values())
+    with lake_connection(settings) as connection:
+        row = connection.execute(
+            """
+            with landed as (
+                select 'bronze' as sink, kafka_topic, kafka_partition, kafka_offset
+                from delta_scan($bronze)
+                union all
+                select 'quarantine', kafka_topic, kafka_partition, kafka_offset
+                from delta_scan($quarantine)
+            )
+            select
+                count(*) filter (where sink = 'bronze'),
+                count(*) filter (where sink = 'quarantine'),
+                count(distinct (kafka_topic, kafka_partition, kafka_offset))
+            from landed
+            """,
+            {
+                "bronze": duckdb_uri(settings.bronze_events_location),
+                "quarantine": duckdb_uri(settings.quarantine_location),
+            },
+        ).fetchone()
+    assert row is not None
+    return Ledger(in_kafka, int(row[0]), int(row[1]), int(row[2]))
 
 
-def print_report(report: CheckReport, console: Console, *, accept_recorded_loss: bool) -> None:
-    """The per-partition table, then one line that says whether the check passed and why."""
-    labels = [f"{row.topic}[{row.partition}]" for row in report.partitions]
-    table = Table(
-        # The one column that must stay whole when a narrow terminal squeezes the table.
-        Column(
-            "partition", no_wrap=True, min_width=max([len(label) for label in labels], default=9)
-        ),
-        Column("kafka\nearliest", justify="right"),
-        Column("kafka\nend", justify="right"),
-        Column("committed", justify="right"),
-        Column("rows\nbronze", justify="right"),
-        Column("rows\nquarantine", justify="right"),
-        Column("duplicates", justify="right"),
-        Column("gaps", justify="right"),
-        Column("recorded\nloss", justify="right"),
-        Column("lag", justify="right"),
-        Column("verdict", no_wrap=True, min_width=len(DUPLICATE)),
-        title="Kafka offsets vs checkpoints vs bronze + quarantine",
-        box=box.SIMPLE_HEAD,
-        collapse_padding=True,
-        pad_edge=False,
-    )
-    for label, row in zip(labels, report.partitions, strict=True):
-        table.add_row(
-            label,
-            _number(row.kafka_earliest),
-            _number(row.kafka_end),
-            _number(row.committed),
-            _number(row.bronze.rows),
-            _number(row.quarantine.rows),
-            _number(row.duplicates),
-            _number(row.gaps),
-            _number(row.recorded_loss),
-            _number(row.lag),
-            _verdict_text(row.verdicts),
-        )
-    console.print(table)
-    failing = report.failing(accept_recorded_loss=accept_recorded_loss)
-    if not report.partitions:
-        console.print("Nothing to check: the topics do not exist and nothing was ingested.")
-    elif not failing:
-        console.print(
-            "[green]OK[/]: every committed offset is in bronze or quarantine exactly once"
-            + (" or recorded as lost." if accept_recorded_loss else ".")
-        )
-    else:
-        console.print(f"[bold red]FAILED[/]: {len(failing)} partition(s) do not reconcile.")
-    explanations = {
-        GAP: "GAP: offsets committed by the job in neither table, or deleted by Kafka before "
-        "the job read them, and not recorded as lost.",
-        DUPLICATE: "DUPLICATE: an offset in more than one row, in one table or across both.",
-        LOST: f"LOST: deleted by Kafka before ingestion and recorded in "
-        f"{report.data_loss_location}; --accept-recorded-loss lets the check pass.",
-        LAG: "LAG: records in Kafka the job has not read yet (not an error).",
-    }
-    seen = {verdict for row in report.partitions for verdict in row.verdicts}
-    for verdict, explanation in explanations.items():
-        if verdict in seen and not (verdict == LOST and accept_recorded_loss):
-            console.print(f"  {explanation}", highlight=False)
+@dataclass(frozen=True)
+class LayerCounts:
+    """Every layer's rows after a run, and the demo's checks of one layer against another."""
+
+    produced: int
+    tables: list[TableInfo]
+    distinct_event_ids: int
+    checks: list[tuple[str, int, int]]
+
+    @property
+    def reconciled(self) -> bool:
+        """True when every check's two sides are equal."""
+        return all(left == right for _, left, right in self.checks)
 
 
-def run_check(
-    settings: Settings, *, as_json: bool, accept_recorded_loss: bool, console: Console
-) -> int:
-    """Run the check, print it (table or JSON) and return the exit code for the CLI."""
-    report = check(settings)
-    code = report.exit_code(accept_recorded_loss=accept_recorded_loss)
-    if as_json:
-        payload = {
-            "ok": code == EXIT_OK,
-            "accept_recorded_loss": accept_recorded_loss,
-            "partitions": [row.as_json() for row in report.partitions],
-        }
-        console.out(json.dumps(payload, indent=2), highlight=False)
-    else:
-        print_report(report, console, accept_recorded_loss=accept_recorded_loss)
-    return code
+def layer_counts(settings: Settings) -> LayerCounts:
+    """The ledger, then silver: bronze == Kafka, no quarantine, silver == distinct event ids."""
+    counts = ledger(settings)
+    tables = all_tables(settings)
+    with lake_connection(settings) as connection:
+        row = connection.execute(
+            "select count(distinct event_id) from delta_scan(?)",
+            [duckdb_uri(settings.bronze_events_location)],
+        ).fetchone()
+    distinct_ids = int(row[0]) if row else 0
+    layer, name = SILVER_EVENTS_TABLE.split(".")
+    silver = sum(table.rows or 0 for table in tables if (table.layer, table.name) == (layer, name))
+    checks = [
+        ("bronze rows == events in Kafka", counts.bronze, counts.in_kafka),
+        ("quarantine rows == 0", counts.quarantine, 0),
+        ("silver rows == distinct event ids", silver, distinct_ids),
+    ]
+    return LayerCounts(counts.in_kafka, tables, distinct_ids, checks)

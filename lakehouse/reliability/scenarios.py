@@ -20,15 +20,14 @@ from rich.console import Console
 from lakehouse import pipeline
 from lakehouse.config import Settings
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE
+from lakehouse.monitoring.reconcile import Ledger, ledger
 from lakehouse.reliability.harness import (
     JobProcess,
-    Ledger,
     Traffic,
     commit_actions,
     committed_batch,
     delta_versions,
     is_ingest_commit,
-    ledger,
     streaming_batch_of,
     transaction_versions,
     wait_for,

@@ -17,7 +17,7 @@ from lakehouse import pipeline
 from lakehouse.config import Settings, load_settings
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE
 from lakehouse.monitoring.kafka_health import partition_lags
-from lakehouse.monitoring.reconcile import check
+from lakehouse.monitoring.reconcile import check, layer_counts
 from lakehouse.simulator import generate_events
 from lakehouse.streaming.checkpoint import INGEST_QUERY
 from tests.s3_server import S3Server
@@ -66,7 +66,7 @@ def test_bronze_on_s3_reconciles_through_dbt(
     report = pipeline.produce(s3_stack, events=EVENTS, rate=None, seed=SEED, end=end)
     pipeline.ingest(s3_stack, "available-now")
     pipeline.transform(s3_stack)
-    result = pipeline.reconcile(s3_stack)
+    result = layer_counts(s3_stack)
 
     assert report.total_delivered == EVENTS
     assert result.produced == EVENTS
