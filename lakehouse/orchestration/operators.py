@@ -1,66 +1,24 @@
 """What the Airflow DAGs hand to their operators, built from the settings (no Airflow import).
 
-The DAGs stay thin: the spark-submit line is split from the one `lakehouse ingest` runs, so
-`lakehouse ingest --print-command` shows exactly what Airflow submits.
+The DAGs stay thin: the operator gets the parts of the spark-submit run whose command line
+`lakehouse ingest` runs, so `lakehouse ingest --print-command` shows exactly what Airflow
+submits.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from lakehouse.config import PROJECT_ROOT, Settings
-from lakehouse.streaming.spark_submit import BRONZE_JOB, spark_environment, spark_submit_command
+from lakehouse.streaming.spark_submit import BRONZE_JOB, spark_environment, spark_submit
 
 MAINTENANCE_JOB = PROJECT_ROOT / "jobs" / "bronze_maintenance.py"
 DAGS_FOLDER = PROJECT_ROOT / "airflow" / "dags"
 # Airflow's own environment, installed by scripts/setup.sh from airflow/uv.lock.
 AIRFLOW_VENV = PROJECT_ROOT / ".lakehouse" / "airflow-venv"
-
-# Operator keyword of each spark-submit option the command carries; --conf is collected apart.
-_OPTION_KEYWORDS = {"--master": "master", "--name": "name", "--driver-memory": "driver_memory"}
-
-
-@dataclass(frozen=True)
-class SparkSubmitParts:
-    """A spark-submit command taken apart into what SparkSubmitOperator asks for."""
-
-    spark_binary: str
-    master: str
-    name: str
-    driver_memory: str
-    jars: str
-    conf: dict[str, str]
-    application: str
-    application_args: list[str]
-
-
-def split_spark_submit(command: list[str]) -> SparkSubmitParts:
-    """Take a command from spark_submit_command apart; the inverse of how it was built."""
-    options: dict[str, str] = {}
-    conf: dict[str, str] = {}
-    position = 1
-    while command[position].startswith("--"):
-        option, value = command[position], command[position + 1]
-        if option == "--conf":
-            key, _, conf_value = value.partition("=")
-            conf[key] = conf_value
-        else:
-            options[option] = value
-        position += 2
-    return SparkSubmitParts(
-        spark_binary=command[0],
-        master=options["--master"],
-        name=options["--name"],
-        driver_memory=options["--driver-memory"],
-        jars=options["--jars"],
-        conf=conf,
-        application=command[position],
-        application_args=command[position + 1 :],
-    )
 
 
 def spark_python(settings: Settings) -> Path:
@@ -73,16 +31,16 @@ def spark_submit_operator_arguments(
 ) -> dict[str, Any]:
     """Keyword arguments of SparkSubmitOperator for a job (master comes from the connection)."""
     python = spark_python(settings)
-    parts = split_spark_submit(spark_submit_command(settings, job, job_args, python=python))
+    submit = spark_submit(settings, job, job_args, python=python)
     return {
         "conn_id": settings.airflow.spark_conn_id,
-        "spark_binary": parts.spark_binary,
-        "name": parts.name,
-        "driver_memory": parts.driver_memory,
-        "jars": parts.jars,
-        "conf": parts.conf,
-        "application": parts.application,
-        "application_args": parts.application_args,
+        "spark_binary": submit.spark_binary,
+        "name": submit.name,
+        "driver_memory": submit.driver_memory,
+        "jars": submit.jars,
+        "conf": submit.conf,
+        "application": submit.application,
+        "application_args": submit.application_args,
         "env_vars": spark_environment(settings, python=python),
     }
 

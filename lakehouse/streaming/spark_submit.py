@@ -6,6 +6,7 @@ import os
 import shlex
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from lakehouse.config import PROJECT_ROOT, Settings
@@ -60,6 +61,55 @@ def storage_conf(settings: Settings) -> dict[str, str]:
     return spark_s3a_conf(settings.s3) if any(is_s3(place) for place in locations) else {}
 
 
+@dataclass(frozen=True)
+class SparkSubmit:
+    """One spark-submit run as its parts: `argv()` is the command line, and Airflow's
+    SparkSubmitOperator takes the same parts as keyword arguments."""
+
+    spark_binary: str
+    master: str
+    name: str
+    driver_memory: str
+    jars: str
+    conf: dict[str, str]
+    application: str
+    application_args: list[str]
+
+    def argv(self) -> list[str]:
+        """The full spark-submit argument list."""
+        command = [self.spark_binary, "--master", self.master, "--name", self.name]
+        command += ["--driver-memory", self.driver_memory, "--jars", self.jars]
+        for key, value in self.conf.items():
+            command += ["--conf", f"{key}={value}"]
+        return [*command, self.application, *self.application_args]
+
+
+def spark_submit(
+    settings: Settings,
+    job: Path = BRONZE_JOB,
+    job_args: list[str] | None = None,
+    python: Path | None = None,
+) -> SparkSubmit:
+    """The spark-submit run of `job` from the settings; spark-submit of `python`'s environment."""
+    spark = settings.spark
+    return SparkSubmit(
+        spark_binary=str(Path(python or sys.executable).parent / "spark-submit"),
+        master=spark.master,
+        name=spark.app_name,
+        driver_memory=spark.driver_memory,
+        jars=",".join(str(jar) for jar in spark_jars(settings)),
+        conf={
+            **DELTA_CONF,
+            "spark.sql.shuffle.partitions": str(spark.shuffle_partitions),
+            "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
+            **storage_conf(settings),
+            **spark.conf,
+        },
+        application=str(job),
+        application_args=["--env", settings.env, *(job_args or [])],
+    )
+
+
 def spark_submit_command(
     settings: Settings,
     job: Path = BRONZE_JOB,
@@ -67,28 +117,7 @@ def spark_submit_command(
     python: Path | None = None,
 ) -> list[str]:
     """The full spark-submit argument list for `job`; spark-submit of `python`'s environment."""
-    spark = settings.spark
-    conf = {
-        **DELTA_CONF,
-        "spark.sql.shuffle.partitions": str(spark.shuffle_partitions),
-        "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
-        **storage_conf(settings),
-        **spark.conf,
-    }
-    command = [
-        str(Path(python or sys.executable).parent / "spark-submit"),
-        "--master",
-        spark.master,
-        "--name",
-        spark.app_name,
-        "--driver-memory",
-        spark.driver_memory,
-        "--jars",
-        ",".join(str(jar) for jar in spark_jars(settings)),
-    ]
-    for key, value in conf.items():
-        command += ["--conf", f"{key}={value}"]
-    return [*command, str(job), "--env", settings.env, *(job_args or [])]
+    return spark_submit(settings, job, job_args, python).argv()
 
 
 def printable(command: list[str]) -> str:

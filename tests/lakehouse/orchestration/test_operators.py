@@ -9,23 +9,23 @@ import pytest
 from jobs.bronze_maintenance import closed_partitions_predicate
 from lakehouse.config import ConfigError, load_settings
 from lakehouse.orchestration.emr import EmrConfigError, job_request
-from lakehouse.orchestration.operators import (
-    spark_submit_operator_arguments,
-    split_spark_submit,
-)
+from lakehouse.orchestration.operators import spark_python, spark_submit_operator_arguments
 from lakehouse.streaming.spark_submit import spark_submit_command
 
 
-def test_split_is_the_inverse_of_the_command() -> None:
+def test_the_operator_gets_the_parts_of_the_command_lakehouse_ingest_prints() -> None:
     settings = load_settings("local", environ={})
-    command = spark_submit_command(settings, job_args=["--trigger", "available-now"])
-    parts = split_spark_submit(command)
-    rebuilt = [parts.spark_binary, "--master", parts.master, "--name", parts.name]
-    rebuilt += ["--driver-memory", parts.driver_memory, "--jars", parts.jars]
-    for key, value in parts.conf.items():
+    job_args = ["--trigger", "available-now"]
+    command = spark_submit_command(settings, job_args=job_args, python=spark_python(settings))
+    arguments = spark_submit_operator_arguments(settings, job_args=job_args)
+    # The master is not an operator argument: it comes from the Spark connection.
+    rebuilt = [arguments["spark_binary"], "--master", settings.spark.master]
+    rebuilt += ["--name", arguments["name"], "--driver-memory", arguments["driver_memory"]]
+    rebuilt += ["--jars", arguments["jars"]]
+    for key, value in arguments["conf"].items():
         rebuilt += ["--conf", f"{key}={value}"]
-    assert [*rebuilt, parts.application, *parts.application_args] == command
-    assert parts.application_args == ["--env", "local", "--trigger", "available-now"]
+    assert [*rebuilt, arguments["application"], *arguments["application_args"]] == command
+    assert arguments["application_args"] == ["--env", "local", "--trigger", "available-now"]
 
 
 def test_operator_uses_the_main_environments_spark_submit() -> None:
