@@ -24,10 +24,10 @@ from pathlib import Path
 
 from bench.scales import DBT_HISTORY_DAYS, DBT_NEW_LATE_SHARE
 from lakehouse import pipeline
-from lakehouse.config import Settings
 from lakehouse.lake.object_store import duckdb_s3_options
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE, query_warehouse
 from lakehouse.sandbox import use_environment
+from lakehouse.settings import Settings
 from lakehouse.streaming.spark_submit import run_job_logged
 from lakehouse.warehouse.dbt import run_dbt
 from lakehouse.warehouse.project import dbt_vars

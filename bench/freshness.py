@@ -17,7 +17,6 @@ from pathlib import Path
 
 from confluent_kafka import Producer
 
-from lakehouse.config import Settings
 from lakehouse.lake.tables import delta_row_count, lake_connection
 from lakehouse.pipeline import configured_catalog
 from lakehouse.reliability.harness import (
@@ -27,6 +26,7 @@ from lakehouse.reliability.harness import (
     is_ingest_commit,
     wait_for,
 )
+from lakehouse.settings import Settings
 from lakehouse.simulator import generate_events, producer_config
 
 WARM_UP_SECONDS = 1

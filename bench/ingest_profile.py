@@ -39,8 +39,8 @@ from jobs.bronze_writer import (
     prepare_table,
 )
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
-from lakehouse.config import Settings
 from lakehouse.kafka.watermarks import partition_watermarks
+from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import starting_offsets_json
 from transformations import bronze
 from transformations.bronze import (

@@ -37,9 +37,9 @@ from jobs.bronze_writer import BronzeBatchWriter, prepare_tables
 from jobs.data_loss import check_data_loss
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
 from jobs.spark_files import HadoopCheckpointFiles, delta_transaction_version
-from lakehouse.config import Settings
 from lakehouse.kafka.topics import BrokerUnavailableError
 from lakehouse.kafka.watermarks import partition_watermarks
+from lakehouse.settings import Settings
 from lakehouse.streaming import locks
 from lakehouse.streaming.checkpoint import (
     INGEST_QUERY,

@@ -28,7 +28,7 @@ from pyspark.sql import functions as F
 
 from jobs.bronze_ingest import written_locations
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
-from lakehouse.config import Settings
+from lakehouse.settings import Settings
 from lakehouse.streaming import locks
 from transformations.bronze import (
     BRONZE_COLUMNS,

@@ -9,10 +9,10 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from lakehouse.config import Settings
 from lakehouse.kafka.broker import local_broker
 from lakehouse.kafka.topics import ensure_topics
 from lakehouse.lake.object_store import is_s3, upload_directory
+from lakehouse.settings import Settings
 from lakehouse.simulator import (
     Catalog,
     ProduceReport,

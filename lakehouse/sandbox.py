@@ -8,9 +8,10 @@ import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import load_settings
 from lakehouse.kafka.broker import KafkaBroker, local_broker
 from lakehouse.kafka.topics import ensure_topics
+from lakehouse.settings import Settings
 
 
 def free_port() -> int:

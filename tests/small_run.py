@@ -14,9 +14,9 @@ from pathlib import Path
 from confluent_kafka import Producer
 
 from lakehouse import pipeline
-from lakehouse.config import Settings
 from lakehouse.kafka.broker import KafkaBroker, local_broker
 from lakehouse.sandbox import sandbox_environment, sandbox_settings, use_environment
+from lakehouse.settings import Settings
 
 HISTORY_EVENTS = 1500
 RECENT_EVENTS = 300

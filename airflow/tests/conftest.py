@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.config import PROJECT_ROOT
 from lakehouse.orchestration.operators import DAGS_FOLDER
+from lakehouse.settings import PROJECT_ROOT
 
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="lakehouse-airflow-tests-"))
 MIGRATED_DATABASE = PROJECT_ROOT / ".lakehouse" / "airflow" / "airflow.db"

@@ -16,9 +16,9 @@ from dagbag import load_dagbag
 from webhook import webhook_receiver
 
 from lakehouse import pipeline
-from lakehouse.config import Settings
 from lakehouse.orchestration.operators import spark_connection
 from lakehouse.sandbox import sandbox_environment, sandbox_settings
+from lakehouse.settings import Settings
 
 EVENTS = 3000
 LOGICAL_DATE = datetime.now(UTC).replace(second=0, microsecond=0)

@@ -9,7 +9,6 @@ from rich import box
 from rich.console import Console
 from rich.table import Column, Table
 
-from lakehouse.config import Settings
 from lakehouse.monitoring.reconcile import (
     DUPLICATE,
     EXIT_OK,
@@ -20,6 +19,7 @@ from lakehouse.monitoring.reconcile import (
     CheckReport,
     check,
 )
+from lakehouse.settings import Settings
 
 VERDICT_STYLES = {
     OK: "green",

@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from rich.console import Console
 from rich.table import Table
 
-from lakehouse.config import Settings
 from lakehouse.kafka.broker import local_broker
 from lakehouse.lake.tables import delta_row_count, lake_connection, query_warehouse
 from lakehouse.monitoring.reconcile import LayerCounts, layer_counts
 from lakehouse.pipeline import ingest, produce, start_broker, transform
+from lakehouse.settings import Settings
 from lakehouse.simulator import ProduceReport
 
 

@@ -16,10 +16,11 @@ import pandas as pd
 import streamlit as st
 
 from lakehouse.cli.status_view import verdict_line
-from lakehouse.config import ConfigError, Settings, load_settings
+from lakehouse.config import ConfigError, load_settings
 from lakehouse.dashboard import data
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE
 from lakehouse.monitoring.status import FAIL, WARN, status_report
+from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import INGEST_QUERY
 
 Result = TypeVar("Result")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from confluent_kafka.admin import AdminClient
 
-from lakehouse.config import Settings
+from lakehouse.settings import Settings
 
 
 class BrokerError(Exception):

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from lakehouse.config import S3Config
+from lakehouse.settings import S3Config
 
 S3_SCHEMES = ("s3a://", "s3://", "s3n://")
 CREDENTIAL_CHAIN = "env;config"

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from lakehouse.config import Settings
 from lakehouse.lake.object_store import duckdb_uri
 from lakehouse.lake.tables import is_delta_table
+from lakehouse.settings import Settings
 from lakehouse.streaming.offsets import OffsetRange, TopicPartition
 
 

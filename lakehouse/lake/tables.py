@@ -11,8 +11,8 @@ from typing import Any
 
 import duckdb
 
-from lakehouse.config import Settings
 from lakehouse.lake.object_store import duckdb_s3_secret_sql, duckdb_uri, is_s3
+from lakehouse.settings import Settings
 from lakehouse.warehouse.dbt import ensure_duckdb_extensions
 
 WAREHOUSE_LAYERS = ("silver", "gold")

@@ -13,7 +13,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from lakehouse.config import AlertsConfig
+from lakehouse.settings import AlertsConfig
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from confluent_kafka.admin import AdminClient
 # From its own module: confluent_kafka.admin re-exports it without __all__ (strict mypy).
 from confluent_kafka.admin._config import ConfigResource
 
-from lakehouse.config import Settings
 from lakehouse.kafka.topics import BrokerUnavailableError, kafka_logger
 from lakehouse.kafka.watermarks import partition_watermarks
 from lakehouse.monitoring.quality import CheckResult
+from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import checkpoint_files, progress_checkpoints
 from lakehouse.streaming.offsets import TopicPartition, next_to_read, read_checkpoint
 

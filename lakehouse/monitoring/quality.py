@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from lakehouse.config import Settings
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE, delta_row_count, lake_connection
+from lakehouse.settings import Settings
 
 GOLD_MODELS_DIR = "models/marts"
 

@@ -13,12 +13,12 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lakehouse.config import Settings
 from lakehouse.kafka.broker import local_broker
 from lakehouse.kafka.topics import BrokerUnavailableError
 from lakehouse.lake.object_store import duckdb_uri
 from lakehouse.lake.tables import TableInfo, all_tables, lake_connection, newest_arrivals
 from lakehouse.monitoring import kafka_health
+from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import INGEST_QUERY, LEGACY_QUERIES
 from lakehouse.streaming.progress import last_progress
 

@@ -11,8 +11,9 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from lakehouse.config import AlertsConfig, load_settings
+from lakehouse.config import load_settings
 from lakehouse.monitoring.alerts import Alert, send_slack
+from lakehouse.settings import AlertsConfig
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from airflow.sdk import Asset, DeadlineAlert, DeadlineReference, SyncCallback
 
-from lakehouse.config import Settings
 from lakehouse.orchestration.airflow_callbacks import deadline_missed, on_failure
 from lakehouse.orchestration.operators import retry_arguments
+from lakehouse.settings import Settings
 
 # Fixed and timezone-aware; catchup is off, so it only bounds the first run.
 START_DATE = datetime(2026, 11, 1, tzinfo=UTC)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lakehouse.config import Settings
+from lakehouse.settings import Settings
 from lakehouse.streaming.spark_submit import BRONZE_JOB, DELTA_CONF, storage_conf
 
 CODE_ARCHIVE = "lakehouse_job.zip"

@@ -20,7 +20,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from lakehouse.config import PROJECT_ROOT, Settings
 from lakehouse.orchestration.emr import (
     CODE_ARCHIVE,
     CONF_ARCHIVE,
@@ -29,6 +28,7 @@ from lakehouse.orchestration.emr import (
     MANIFEST,
     S3A_JAR_PREFIXES,
 )
+from lakehouse.settings import PROJECT_ROOT, Settings
 from lakehouse.streaming.spark_submit import BRONZE_JOB
 
 PACKAGES = ("lakehouse", "jobs", "transformations")

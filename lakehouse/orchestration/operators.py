@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from lakehouse.config import PROJECT_ROOT, Settings
+from lakehouse.settings import PROJECT_ROOT, Settings
 from lakehouse.streaming.spark_submit import BRONZE_JOB, spark_environment, spark_submit
 
 MAINTENANCE_JOB = PROJECT_ROOT / "jobs" / "bronze_maintenance.py"

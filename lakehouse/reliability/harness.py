@@ -23,8 +23,8 @@ from typing import Any
 
 from confluent_kafka import Producer
 
-from lakehouse.config import Settings
 from lakehouse.pipeline import configured_catalog
+from lakehouse.settings import Settings
 from lakehouse.simulator import generate_events, producer_config
 from lakehouse.streaming.spark_submit import spark_environment, spark_submit_command
 

@@ -18,7 +18,6 @@ import duckdb
 from rich.console import Console
 
 from lakehouse import pipeline
-from lakehouse.config import Settings
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE
 from lakehouse.monitoring.reconcile import Ledger, ledger
 from lakehouse.reliability.harness import (
@@ -33,6 +32,7 @@ from lakehouse.reliability.harness import (
     wait_for,
 )
 from lakehouse.sandbox import sandbox_stack
+from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import ingest_checkpoint
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from lakehouse.config import Settings
 from lakehouse.lake.object_store import S3CheckpointFiles, is_s3
+from lakehouse.settings import Settings
 from lakehouse.streaming.offsets import (
     CheckpointFiles,
     CheckpointFormatError,

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from lakehouse.config import Settings
+from lakehouse.settings import Settings
 
 PROGRESS_FOLDER = "streaming"
 

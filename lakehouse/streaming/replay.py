@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lakehouse.config import PROJECT_ROOT, Settings
 from lakehouse.pipeline import run_spark_submit
+from lakehouse.settings import PROJECT_ROOT, Settings
 from lakehouse.streaming.spark_submit import spark_submit_command
 
 REPLAY_JOB = PROJECT_ROOT / "jobs" / "replay_quarantine.py"

@@ -9,8 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lakehouse.config import PROJECT_ROOT, Settings
 from lakehouse.lake.object_store import is_s3, spark_s3a_conf
+from lakehouse.settings import PROJECT_ROOT, Settings
 
 BRONZE_JOB = PROJECT_ROOT / "jobs" / "bronze_ingest.py"
 SPARK_LOG_CONFIG = PROJECT_ROOT / "conf" / "spark-log4j2.properties"

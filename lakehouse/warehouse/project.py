@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from lakehouse.config import Settings
 from lakehouse.lake.object_store import duckdb_s3_options, duckdb_uri
+from lakehouse.settings import Settings
 from lakehouse.warehouse.dbt import run_dbt
 
 

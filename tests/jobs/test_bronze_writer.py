@@ -11,8 +11,9 @@ import pytest
 from pyspark.sql import SparkSession
 
 from jobs.bronze_writer import BronzeBatchWriter, append_counting, prepare_tables
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import load_settings
 from lakehouse.sandbox import sandbox_environment
+from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import app_id
 from tests.transformations.test_bronze import encoded, event, parse
 

@@ -14,10 +14,11 @@ from pyspark.sql import SparkSession
 from jobs.bronze_ingest import start_ingest
 from jobs.data_loss import check_data_loss
 from lakehouse import pipeline
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import load_settings
 from lakehouse.kafka.topics import ensure_topics
 from lakehouse.lake.tables import lake_connection
 from lakehouse.monitoring.reconcile import check
+from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import ingest_checkpoint
 
 pytestmark = pytest.mark.integration

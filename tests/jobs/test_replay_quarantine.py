@@ -14,9 +14,10 @@ from pyspark.sql import SparkSession
 from jobs import replay_quarantine as replay_job
 from jobs.bronze_ingest import written_locations
 from lakehouse import pipeline
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import load_settings
 from lakehouse.kafka.topics import ensure_topics
 from lakehouse.lake.tables import lake_connection
+from lakehouse.settings import Settings
 from lakehouse.streaming import locks
 from lakehouse.streaming import replay as replay_command
 from lakehouse.streaming.replay import replay_quarantine

@@ -17,9 +17,9 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs.job_settings import validation_rules
 from lakehouse import pipeline
-from lakehouse.config import Settings
 from lakehouse.kafka.topics import ensure_topics
 from lakehouse.monitoring.reconcile import check
+from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import (
     INGEST_QUERY,
     LEGACY_BRONZE_QUERY,

@@ -8,7 +8,7 @@ import shlex
 from typer.testing import CliRunner
 
 from lakehouse.cli.main import app
-from lakehouse.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 from tests.conftest import EMR_BUILD_PYTHON
 
 

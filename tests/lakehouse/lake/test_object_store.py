@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lakehouse.config import PROJECT_ROOT, S3Config, load_settings
+from lakehouse.config import load_settings
 from lakehouse.lake.object_store import (
     duckdb_s3_options,
     duckdb_s3_secret_sql,
@@ -15,6 +15,7 @@ from lakehouse.lake.object_store import (
     is_s3,
     spark_s3a_conf,
 )
+from lakehouse.settings import PROJECT_ROOT, S3Config
 from lakehouse.streaming import locks
 from lakehouse.streaming.spark_submit import storage_conf
 from lakehouse.warehouse.dbt import ensure_duckdb_extensions

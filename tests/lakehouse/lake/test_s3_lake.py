@@ -14,10 +14,11 @@ import duckdb
 import pytest
 
 from lakehouse import pipeline
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import load_settings
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE
 from lakehouse.monitoring.kafka_health import partition_lags
 from lakehouse.monitoring.reconcile import check, layer_counts
+from lakehouse.settings import Settings
 from lakehouse.simulator import generate_events
 from lakehouse.streaming.checkpoint import INGEST_QUERY
 from tests.s3_server import S3Server

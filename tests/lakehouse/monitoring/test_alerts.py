@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from lakehouse.config import AlertsConfig
 from lakehouse.monitoring.alerts import Alert, send_slack, slack_payload
 from lakehouse.orchestration.airflow_callbacks import failure_alert
+from lakehouse.settings import AlertsConfig
 
 ALERT = Alert(
     title="Airflow task failed",

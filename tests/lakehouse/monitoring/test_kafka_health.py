@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lakehouse import pipeline
-from lakehouse.config import Settings
 from lakehouse.kafka.topics import BrokerUnavailableError
 from lakehouse.monitoring import kafka_health
+from lakehouse.settings import Settings
 from lakehouse.streaming.offsets import TopicPartition
 
 EVENTS = 300

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import load_settings
 from lakehouse.monitoring import quality
 from lakehouse.sandbox import sandbox_environment
+from lakehouse.settings import Settings
 
 AT = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

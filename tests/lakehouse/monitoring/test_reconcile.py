@@ -17,9 +17,9 @@ from rich.console import Console
 from jobs.bronze_ingest import start_ingest
 from jobs.data_loss import DATA_LOSS_SCHEMA
 from lakehouse.cli.check_view import run_check
-from lakehouse.config import Settings
 from lakehouse.kafka.topics import ensure_topics
 from lakehouse.monitoring.reconcile import PartitionCheck, check
+from lakehouse.settings import Settings
 
 pytestmark = pytest.mark.integration
 

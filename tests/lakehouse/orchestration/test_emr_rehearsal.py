@@ -32,11 +32,12 @@ import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from lakehouse import pipeline
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import load_settings
 from lakehouse.kafka.broker import KafkaBroker
 from lakehouse.monitoring.reconcile import check
 from lakehouse.orchestration.emr import MANIFEST, S3A_JAR_PREFIXES, job_request
 from lakehouse.orchestration.emr_package import build_emr_package, sha256
+from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import INGEST_QUERY
 from tests.conftest import EMR_BUILD_PYTHON, SPARK_JARS_DIR
 from tests.s3_server import REGION, S3Server

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import load_settings
+from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import (
     EARLIEST,
     INGEST_QUERY,

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lakehouse.config import Settings, load_settings
+from lakehouse.config import load_settings
 from lakehouse.sandbox import sandbox_environment
+from lakehouse.settings import Settings
 from lakehouse.streaming.progress import (
     QueryProgress,
     last_progress,
