@@ -26,6 +26,7 @@ from airflow.sdk import DAG, task
 
 from lakehouse.config import load_settings
 from lakehouse.monitoring import kafka_health, quality
+from lakehouse.monitoring.findings import Finding
 from lakehouse.orchestration.airflow_support import START_DATE, TAGS, default_args
 from lakehouse.orchestration.operators import dbt_artifacts_dir
 
@@ -39,10 +40,10 @@ QUALITY_ARGS = {
 }
 
 
-def _verdict(result: quality.CheckResult) -> dict[str, object]:
+def _verdict(result: Finding) -> dict[str, object]:
     print(result.line())
     quality.raise_on_failure([result])
-    return {"name": result.name, "value": result.value, "threshold": result.threshold}
+    return {"name": result.check, "value": result.value, "threshold": result.threshold}
 
 
 with DAG(

@@ -9,13 +9,13 @@ from rich import box
 from rich.console import Console
 from rich.table import Column, Table
 
+from lakehouse.monitoring.findings import OK
 from lakehouse.monitoring.reconcile import (
     DUPLICATE,
     EXIT_OK,
     GAP,
     LAG,
     LOST,
-    OK,
     CheckReport,
     check,
 )

@@ -189,7 +189,8 @@ def status(
     Exits 1 when the verdict is FAIL (OK and WARN exit 0).
     """
     from lakehouse.cli.status_view import print_status  # noqa: PLC0415
-    from lakehouse.monitoring.status import FAIL, status_report  # noqa: PLC0415
+    from lakehouse.monitoring.findings import FAIL  # noqa: PLC0415
+    from lakehouse.monitoring.status import status_report  # noqa: PLC0415
 
     settings = settings_of(context)
     try:

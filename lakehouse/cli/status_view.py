@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from lakehouse.monitoring.status import FAIL, OK, WARN
+from lakehouse.monitoring.findings import FAIL, OK, WARN, verdict_line
 
 LEVEL_STYLES = {OK: "green", WARN: "yellow", FAIL: "bold red"}
 
@@ -83,15 +83,6 @@ def _checks(report: dict[str, Any]) -> Table:
         level = check["level"]
         table.add_row(f"[{LEVEL_STYLES[level]}]{level}[/]", check["check"], check["message"])
     return table
-
-
-def verdict_line(report: dict[str, Any]) -> str:
-    """`OK|WARN|FAIL: ...` naming the checks that are not OK."""
-    level = report["verdict"]["level"]
-    failing = [check for check in report["verdict"]["checks"] if check["level"] != OK]
-    if not failing:
-        return f"{OK}: every check passed"
-    return f"{level}: " + "; ".join(f"{check['check']} {check['level']}" for check in failing)
 
 
 def print_status(report: dict[str, Any], console: Console) -> None:

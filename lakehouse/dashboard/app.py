@@ -15,11 +15,11 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from lakehouse.cli.status_view import verdict_line
 from lakehouse.config import ConfigError, load_settings
 from lakehouse.dashboard import data
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE
-from lakehouse.monitoring.status import FAIL, WARN, status_report
+from lakehouse.monitoring.findings import FAIL, WARN, verdict_line
+from lakehouse.monitoring.status import status_report
 from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import INGEST_QUERY
 

@@ -20,7 +20,7 @@ from confluent_kafka.admin._config import ConfigResource
 
 from lakehouse.kafka.topics import BrokerUnavailableError, kafka_logger
 from lakehouse.kafka.watermarks import partition_watermarks
-from lakehouse.monitoring.quality import CheckResult
+from lakehouse.monitoring.findings import Finding, measured
 from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import checkpoint_files, progress_checkpoints
 from lakehouse.streaming.offsets import TopicPartition, next_to_read, read_checkpoint
@@ -63,7 +63,7 @@ def partition_lags(settings: Settings) -> list[PartitionLag]:
     return lags
 
 
-def consumer_lag(settings: Settings, lags: list[PartitionLag]) -> CheckResult:
+def consumer_lag(settings: Settings, lags: list[PartitionLag]) -> Finding:
     """The largest per-topic lag against quality.max_consumer_lag."""
     per_topic: dict[str, int] = {}
     for lag in lags:
@@ -71,7 +71,7 @@ def consumer_lag(settings: Settings, lags: list[PartitionLag]) -> CheckResult:
     worst = max(per_topic.values(), default=0)
     limit = settings.quality.max_consumer_lag
     detail = ", ".join(f"{topic} {count}" for topic, count in sorted(per_topic.items()))
-    return CheckResult(
+    return measured(
         "consumer_lag", worst, limit, worst <= limit, f"unread records per topic: {detail}"
     )
 
@@ -151,16 +151,16 @@ def partition_headroom_hours(
 
 def headroom_check(
     settings: Settings, lags: list[PartitionLag], headrooms: dict[TopicPartition, float]
-) -> CheckResult:
+) -> Finding:
     """The tightest partition's headroom against quality.min_retention_headroom_hours."""
     minimum = settings.quality.min_retention_headroom_hours
     if not any(lag.lag for lag in lags):
-        return CheckResult("retention_headroom", None, minimum, True, "nothing unread in Kafka")
+        return measured("retention_headroom", None, minimum, True, "nothing unread in Kafka")
     if not headrooms:
-        return CheckResult("retention_headroom", None, minimum, True, "unread data never expires")
+        return measured("retention_headroom", None, minimum, True, "unread data never expires")
     tightest = min(headrooms, key=headrooms.__getitem__)
     hours = headrooms[tightest]
-    return CheckResult(
+    return measured(
         "retention_headroom",
         hours,
         minimum,
@@ -170,6 +170,6 @@ def headroom_check(
     )
 
 
-def retention_headroom(settings: Settings, lags: list[PartitionLag], at: datetime) -> CheckResult:
+def retention_headroom(settings: Settings, lags: list[PartitionLag], at: datetime) -> Finding:
     """Hours until retention deletes the oldest unread record, at `at`, against the minimum."""
     return headroom_check(settings, lags, partition_headroom_hours(settings, lags, at))

@@ -1,4 +1,4 @@
-"""Data-quality checks of the quality DAG: each returns a value, its threshold and a verdict.
+"""Data-quality checks of the quality DAG: each returns a Finding with its value and threshold.
 
 The checks read the lake (Delta, through DuckDB) and the DuckDB warehouse; the moment they
 judge against is the caller's (the DAG's data interval end), never the clock.
@@ -7,11 +7,11 @@ judge against is the caller's (the DAG's data interval end), never the clock.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE, delta_row_count, lake_connection
+from lakehouse.monitoring.findings import Finding, measured
 from lakehouse.settings import Settings
 
 GOLD_MODELS_DIR = "models/marts"
@@ -21,31 +21,16 @@ class QualityCheckError(Exception):
     """One or more checks failed; the message lists each with its value and threshold."""
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    """One check's outcome: what was measured against what, and what it means."""
-
-    name: str
-    value: float | None
-    threshold: float
-    passed: bool
-    message: str
-
-    def line(self) -> str:
-        """`PASS|FAIL name: message` for logs and alerts."""
-        return f"{'PASS' if self.passed else 'FAIL'} {self.name}: {self.message}"
-
-
-def at_least(name: str, value: float | None, threshold: float, what: str) -> CheckResult:
+def at_least(name: str, value: float | None, threshold: float, what: str) -> Finding:
     """A check that passes when value >= threshold; no value (no data) fails."""
     if value is None:
-        return CheckResult(name, None, threshold, False, f"no data to measure {what}")
+        return measured(name, None, threshold, False, f"no data to measure {what}")
     passed = value >= threshold
     relation = ">=" if passed else "<"
-    return CheckResult(name, value, threshold, passed, f"{what} {value:g} {relation} {threshold:g}")
+    return measured(name, value, threshold, passed, f"{what} {value:g} {relation} {threshold:g}")
 
 
-def raise_on_failure(results: list[CheckResult]) -> None:
+def raise_on_failure(results: list[Finding]) -> None:
     """Raise QualityCheckError naming every failed check."""
     failed = [result.line() for result in results if not result.passed]
     if failed:
@@ -70,7 +55,7 @@ def _warehouse_count(settings: Settings, table: str) -> int | None:
     return int(row[0]) if row else 0
 
 
-def silver_retention(settings: Settings) -> CheckResult:
+def silver_retention(settings: Settings) -> Finding:
     """Silver rows over distinct bronze event ids: how much of bronze survives cleaning."""
     with lake_connection(settings) as connection:
         if delta_row_count(connection, settings.bronze_events_location) is None:
@@ -99,17 +84,17 @@ def _bronze_scalar(settings: Settings, sql: str, parameters: list[object]) -> ob
     return row[0] if row else None
 
 
-def freshness(settings: Settings, at: datetime) -> CheckResult:
+def freshness(settings: Settings, at: datetime) -> Finding:
     """Age of the newest bronze event at `at`, against quality.freshness_minutes."""
     window = settings.quality.freshness_minutes
     newest = _bronze_scalar(
         settings, "select max(event_at) from delta_scan(?) where event_at <= ?", [at]
     )
     if not isinstance(newest, datetime):
-        return CheckResult("freshness", None, window, False, f"no bronze event up to {at}")
+        return measured("freshness", None, window, False, f"no bronze event up to {at}")
     age = round((at - newest).total_seconds() / 60, 1)
     passed = age <= window
-    return CheckResult(
+    return measured(
         "freshness",
         age,
         window,
@@ -119,7 +104,7 @@ def freshness(settings: Settings, at: datetime) -> CheckResult:
     )
 
 
-def volume(settings: Settings, at: datetime) -> CheckResult:
+def volume(settings: Settings, at: datetime) -> Finding:
     """Events in the 24 hours before `at` over the average day of the history before them."""
     days = settings.quality.volume_history_days
     day = timedelta(days=1)
@@ -141,7 +126,7 @@ def volume(settings: Settings, at: datetime) -> CheckResult:
     average = history / days
     if history == 0:
         # A new pipeline has no history to compare with: nothing is anomalous yet.
-        return CheckResult(
+        return measured(
             "volume",
             None,
             settings.quality.min_volume_ratio,
@@ -156,19 +141,19 @@ def volume(settings: Settings, at: datetime) -> CheckResult:
     )
 
 
-def dbt_tests(run_results: Path) -> CheckResult:
+def dbt_tests(run_results: Path) -> Finding:
     """Every test in dbt's run_results.json passed (and there was at least one)."""
     if not run_results.is_file():
-        return CheckResult("dbt_tests", None, 0, False, f"no dbt results at {run_results}")
+        return measured("dbt_tests", None, 0, False, f"no dbt results at {run_results}")
     results = json.loads(run_results.read_text(encoding="utf-8"))["results"]
     tests = [result for result in results if str(result["unique_id"]).startswith("test.")]
     failed = sorted(str(result["unique_id"]) for result in tests if result["status"] != "pass")
     if not tests:
-        return CheckResult("dbt_tests", 0, 0, False, f"no tests in {run_results}")
+        return measured("dbt_tests", 0, 0, False, f"no tests in {run_results}")
     message = f"{len(tests) - len(failed)} of {len(tests)} dbt tests passed"
     if failed:
         message += f"; failed: {', '.join(failed)}"
-    return CheckResult("dbt_tests", len(failed), 0, not failed, message)
+    return measured("dbt_tests", len(failed), 0, not failed, message)
 
 
 def gold_tables(settings: Settings) -> list[str]:
@@ -177,13 +162,11 @@ def gold_tables(settings: Settings) -> list[str]:
     return sorted(path.stem for path in folder.glob("*.sql"))
 
 
-def gold_non_empty(settings: Settings) -> CheckResult:
+def gold_non_empty(settings: Settings) -> Finding:
     """Every gold table exists and has rows."""
     counts = {name: _warehouse_count(settings, f"gold.{name}") for name in gold_tables(settings)}
     empty = sorted(name for name, rows in counts.items() if not rows)
     message = ", ".join(
         f"{name} {rows if rows is not None else 'missing'}" for name, rows in counts.items()
     )
-    return CheckResult(
-        "gold_non_empty", len(empty), 0, not empty and bool(counts), f"rows: {message}"
-    )
+    return measured("gold_non_empty", len(empty), 0, not empty and bool(counts), f"rows: {message}")

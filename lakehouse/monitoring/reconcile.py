@@ -18,6 +18,7 @@ from lakehouse.kafka.watermarks import Watermarks, partition_watermarks
 from lakehouse.lake.object_store import duckdb_uri
 from lakehouse.lake.offsets import LakeOffsets, TableOffsets, lake_offsets, recorded_losses
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE, TableInfo, all_tables, lake_connection
+from lakehouse.monitoring.findings import FAIL, OK, WARN, Finding, worst
 from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import checkpoint_files, progress_checkpoints
 from lakehouse.streaming.offsets import (
@@ -35,7 +36,7 @@ from lakehouse.streaming.offsets import (
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
 
-OK = "OK"
+# A partition with nothing to say is OK, the findings' word; the others name the problem.
 LAG = "LAG"
 GAP = "GAP"
 DUPLICATE = "DUPLICATE"
@@ -82,15 +83,39 @@ class CheckReport:
     partitions: list[PartitionCheck]
     data_loss_location: str
 
+    def findings(self, *, accept_recorded_loss: bool) -> list[Finding]:
+        """One finding per partition: FAIL on a gap or a duplicate (or a recorded loss, unless
+        accepted, then WARN); a lag is OK, the job has only not read it yet."""
+        return [
+            partition_finding(row, accept_recorded_loss=accept_recorded_loss)
+            for row in self.partitions
+        ]
+
     def failing(self, *, accept_recorded_loss: bool) -> list[PartitionCheck]:
         """Partitions with a gap or duplicate (or a recorded loss, unless accepted)."""
-        fatal = {GAP, DUPLICATE} if accept_recorded_loss else {GAP, DUPLICATE, LOST}
-        return [row for row in self.partitions if fatal & set(row.verdicts)]
+        findings = self.findings(accept_recorded_loss=accept_recorded_loss)
+        return [
+            row
+            for row, finding in zip(self.partitions, findings, strict=True)
+            if not finding.passed
+        ]
 
     def exit_code(self, *, accept_recorded_loss: bool) -> int:
         """0 when nothing fails, 1 otherwise."""
-        failing = self.failing(accept_recorded_loss=accept_recorded_loss)
-        return EXIT_PROBLEMS if failing else EXIT_OK
+        findings = self.findings(accept_recorded_loss=accept_recorded_loss)
+        return EXIT_PROBLEMS if worst(finding.level for finding in findings) == FAIL else EXIT_OK
+
+
+def partition_finding(row: PartitionCheck, *, accept_recorded_loss: bool) -> Finding:
+    """A partition's verdicts as a finding: the verdicts are its message."""
+    verdicts = set(row.verdicts)
+    if verdicts & {GAP, DUPLICATE} or (LOST in verdicts and not accept_recorded_loss):
+        level = FAIL
+    elif LOST in verdicts:
+        level = WARN
+    else:
+        level = OK
+    return Finding(f"{row.topic}[{row.partition}]", level, ", ".join(row.verdicts))
 
 
 def verdicts_of(duplicates: int, gaps: int, recorded_loss: int, lag: int) -> tuple[str, ...]:

@@ -9,7 +9,6 @@ the `quality` gate the quality DAG uses.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,33 +17,10 @@ from lakehouse.kafka.topics import BrokerUnavailableError
 from lakehouse.lake.object_store import duckdb_uri
 from lakehouse.lake.tables import TableInfo, all_tables, lake_connection, newest_arrivals
 from lakehouse.monitoring import kafka_health
+from lakehouse.monitoring.findings import FAIL, OK, WARN, Finding, grade, verdict
 from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import INGEST_QUERY, LEGACY_QUERIES
 from lakehouse.streaming.progress import last_progress
-
-OK = "OK"
-WARN = "WARN"
-FAIL = "FAIL"
-SEVERITY = {OK: 0, WARN: 1, FAIL: 2}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One check of the verdict: its level and what it saw."""
-
-    check: str
-    level: str
-    message: str
-
-
-def grade(value: float, warn_past: float, fail_past: float, *, higher_is_worse: bool) -> str:
-    """OK, WARN or FAIL for a measure against its two thresholds (strictly past them)."""
-    sign = 1 if higher_is_worse else -1
-    if sign * value > sign * fail_past:
-        return FAIL
-    if sign * value > sign * warn_past:
-        return WARN
-    return OK
 
 
 def _minutes_between(earlier: datetime, later: datetime) -> float:
@@ -222,12 +198,6 @@ def quarantine_finding(settings: Settings, quarantine: dict[str, Any] | None) ->
         f"FAIL past {settings.status.quarantine_fail_share:.2%})"
     )
     return [Finding("quarantine", level, message)]
-
-
-def verdict(findings: list[Finding]) -> dict[str, Any]:
-    """The worst level of the checks, with every check."""
-    level = max((finding.level for finding in findings), key=SEVERITY.__getitem__, default=OK)
-    return {"level": level, "checks": [asdict(finding) for finding in findings]}
 
 
 def status_report(settings: Settings, at: datetime | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from pyspark.sql import SparkSession
 
 from lakehouse.config import load_settings
 from lakehouse.monitoring import quality
+from lakehouse.monitoring.findings import FAIL, OK, Finding
 from lakehouse.sandbox import sandbox_environment
 from lakehouse.settings import Settings
 
@@ -32,9 +33,9 @@ def test_at_least_passes_on_the_threshold_and_fails_below_or_without_data() -> N
 
 def test_raise_on_failure_names_every_failed_check() -> None:
     results = [
-        quality.CheckResult("a", 1, 0, True, "fine"),
-        quality.CheckResult("b", 0.2, 0.5, False, "too low"),
-        quality.CheckResult("c", None, 1, False, "no data"),
+        Finding("a", OK, "fine", 1, 0),
+        Finding("b", FAIL, "too low", 0.2, 0.5),
+        Finding("c", FAIL, "no data", None, 1),
     ]
     with pytest.raises(quality.QualityCheckError, match=r"^FAIL b: too low; FAIL c: no data$"):
         quality.raise_on_failure(results)

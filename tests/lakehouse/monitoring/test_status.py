@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from lakehouse.cli.status_view import verdict_line
-from lakehouse.monitoring.status import FAIL, OK, WARN, Finding, grade, status_report, verdict
+from lakehouse.monitoring.findings import FAIL, OK, WARN, Finding, grade, verdict, verdict_line
+from lakehouse.monitoring.status import status_report
 from lakehouse.sandbox import sandbox_environment, sandbox_settings
 from lakehouse.streaming.checkpoint import INGEST_QUERY
 from tests.small_run import BAD_RECORDS, UNREAD_EVENTS, SmallRun
