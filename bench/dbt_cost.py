@@ -24,13 +24,13 @@ from pathlib import Path
 
 from bench.scales import DBT_HISTORY_DAYS, DBT_NEW_LATE_SHARE
 from lakehouse import pipeline
-from lakehouse.config import Settings
-from lakehouse.dbt import run_dbt
-from lakehouse.object_store import duckdb_s3_options
+from lakehouse.lake.object_store import duckdb_s3_options
+from lakehouse.lake.tables import SILVER_EVENTS_TABLE, query_warehouse
 from lakehouse.sandbox import use_environment
-from lakehouse.spark_submit import run_job_logged
-from lakehouse.tables import SILVER_EVENTS_TABLE, query_warehouse
-from lakehouse.warehouse import dbt_vars
+from lakehouse.settings import Settings
+from lakehouse.streaming.spark_submit import run_job_logged
+from lakehouse.warehouse.dbt import run_dbt
+from lakehouse.warehouse.project import dbt_vars
 
 MAKE_BRONZE = Path(__file__).resolve().parent / "make_bronze.py"
 

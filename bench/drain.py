@@ -19,8 +19,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from confluent_kafka import Consumer
 
-from lakehouse.config import Settings
-from lakehouse.spark_submit import run_job_logged, spark_environment, spark_submit_command
+from lakehouse.settings import Settings
+from lakehouse.streaming.spark_submit import run_job_logged, spark_environment, spark_submit_command
 
 INGEST_PROFILE_JOB = Path(__file__).with_name("ingest_profile.py")
 

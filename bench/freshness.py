@@ -17,7 +17,7 @@ from pathlib import Path
 
 from confluent_kafka import Producer
 
-from lakehouse.config import Settings
+from lakehouse.lake.tables import delta_row_count, lake_connection
 from lakehouse.pipeline import configured_catalog
 from lakehouse.reliability.harness import (
     JobProcess,
@@ -26,8 +26,8 @@ from lakehouse.reliability.harness import (
     is_ingest_commit,
     wait_for,
 )
+from lakehouse.settings import Settings
 from lakehouse.simulator import generate_events, producer_config
-from lakehouse.tables import delta_row_count, lake_connection
 
 WARM_UP_SECONDS = 1
 

@@ -39,9 +39,9 @@ from jobs.bronze_writer import (
     prepare_table,
 )
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
-from lakehouse.config import Settings
-from lakehouse.ingest_checkpoint import starting_offsets_json
-from lakehouse.kafka_offsets import partition_watermarks
+from lakehouse.kafka.watermarks import partition_watermarks
+from lakehouse.settings import Settings
+from lakehouse.streaming.checkpoint import starting_offsets_json
 from transformations import bronze
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,

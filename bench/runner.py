@@ -18,10 +18,11 @@ from bench.freshness import measure_freshness
 from bench.scales import Scale
 from bench.small_files import measure_small_files
 from lakehouse import pipeline
-from lakehouse.config import Settings, load_settings
-from lakehouse.reliability.harness import ledger
+from lakehouse.config import load_settings
+from lakehouse.kafka.topics import count_messages
+from lakehouse.monitoring.reconcile import ledger
 from lakehouse.sandbox import sandbox_environment, sandbox_stack, use_environment
-from lakehouse.simulator import count_messages
+from lakehouse.settings import Settings
 
 
 def machine() -> dict[str, Any]:

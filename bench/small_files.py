@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lakehouse.config import Settings
-from lakehouse.orchestration import MAINTENANCE_JOB
+from lakehouse.lake.tables import lake_connection
+from lakehouse.orchestration.operators import MAINTENANCE_JOB
 from lakehouse.reliability.harness import commit_actions, delta_versions, is_ingest_commit
-from lakehouse.spark_submit import run_job_logged
-from lakehouse.tables import lake_connection
+from lakehouse.settings import Settings
+from lakehouse.streaming.spark_submit import run_job_logged
 
 # Reads are repeated and the fastest kept, so one slow scheduling blip does not decide.
 READ_REPEATS = 3

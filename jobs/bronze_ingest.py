@@ -5,7 +5,7 @@ Run it with spark-submit (see `lakehouse ingest --print-command` for the full li
     spark-submit --jars ... jobs/bronze_ingest.py --env local --trigger available-now
 
 Exit codes: 0 done, 1 the query failed, 2 bad configuration, 3 another writer holds the
-tables (see lakehouse/locks.py), 4 Kafka deleted records before they were ingested and
+tables (see lakehouse/streaming/locks.py), 4 Kafka deleted records before they were ingested and
 ingest.fail_on_data_loss is on, 5 a lake written by the two-query job cannot be continued
 exactly (the message says what to run).
 
@@ -37,9 +37,11 @@ from jobs.bronze_writer import BronzeBatchWriter, prepare_tables
 from jobs.data_loss import check_data_loss
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
 from jobs.spark_files import HadoopCheckpointFiles, delta_transaction_version
-from lakehouse import locks
-from lakehouse.config import Settings
-from lakehouse.ingest_checkpoint import (
+from lakehouse.kafka.topics import BrokerUnavailableError
+from lakehouse.kafka.watermarks import partition_watermarks
+from lakehouse.settings import Settings
+from lakehouse.streaming import locks
+from lakehouse.streaming.checkpoint import (
     INGEST_QUERY,
     LEGACY_BRONZE_QUERY,
     LEGACY_QUARANTINE_QUERY,
@@ -53,9 +55,7 @@ from lakehouse.ingest_checkpoint import (
     starting_offsets_json,
     upgrade_starting_offsets,
 )
-from lakehouse.kafka_offsets import partition_watermarks
-from lakehouse.simulator.kafka_topics import BrokerUnavailableError
-from lakehouse.streaming_progress import progress_file, write_progress
+from lakehouse.streaming.progress import progress_file, write_progress
 from transformations.bronze import parse_listening_events, with_kafka_coordinates
 
 EXIT_OK = 0

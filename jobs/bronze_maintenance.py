@@ -23,7 +23,7 @@ from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings
-from lakehouse.config import Settings
+from lakehouse.settings import Settings
 
 EXIT_OK = 0
 EXIT_NO_TABLE = 5

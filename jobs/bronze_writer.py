@@ -30,8 +30,8 @@ from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
 from jobs.spark_files import HadoopCheckpointFiles, delta_transaction_version
-from lakehouse.config import Settings
-from lakehouse.ingest_checkpoint import app_id, query_id
+from lakehouse.settings import Settings
+from lakehouse.streaming.checkpoint import app_id, query_id
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
     QUARANTINE_PARTITION_COLUMNS,

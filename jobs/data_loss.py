@@ -18,9 +18,9 @@ from pyspark.sql import SparkSession
 from pyspark.sql import types as T
 
 from jobs.spark_files import HadoopCheckpointFiles
-from lakehouse.config import Settings
-from lakehouse.kafka_offsets import partition_watermarks
-from lakehouse.offsets import (
+from lakehouse.kafka.watermarks import partition_watermarks
+from lakehouse.settings import Settings
+from lakehouse.streaming.offsets import (
     OffsetRange,
     data_loss_failure_message,
     data_loss_gaps,

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from lakehouse.config import ConfigError, Settings, load_settings
+from lakehouse.config import ConfigError, load_settings
+from lakehouse.settings import Settings
 from transformations.bronze import ValidationRules
 
 EXIT_BAD_CONFIG = 2

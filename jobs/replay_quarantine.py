@@ -5,7 +5,7 @@ Run it with spark-submit (the bronze job's line with this file instead):
     spark-submit --jars ... jobs/replay_quarantine.py --env local [--dry-run]
 
 Exit codes: 0 done (also when there is no quarantine table yet), 2 bad configuration,
-3 another writer holds the tables (see lakehouse/locks.py); a Spark error fails the run.
+3 another writer holds the tables (see lakehouse/streaming/locks.py); a Spark error fails the run.
 --dry-run reports the counts without writing (and without taking the locks).
 
 Records that now pass are inserted into bronze with a MERGE on the Kafka coordinates that
@@ -28,8 +28,8 @@ from pyspark.sql import functions as F
 
 from jobs.bronze_ingest import written_locations
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
-from lakehouse import locks
-from lakehouse.config import Settings
+from lakehouse.settings import Settings
+from lakehouse.streaming import locks
 from transformations.bronze import (
     BRONZE_COLUMNS,
     BRONZE_PARTITION_COLUMNS,

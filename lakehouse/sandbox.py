@@ -8,10 +8,10 @@ import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from lakehouse import pipeline
-from lakehouse.config import Settings, load_settings
-from lakehouse.kafka_broker import KafkaBroker
-from lakehouse.simulator import ensure_topics
+from lakehouse.config import load_settings
+from lakehouse.kafka.broker import KafkaBroker, local_broker
+from lakehouse.kafka.topics import ensure_topics
+from lakehouse.settings import Settings
 
 
 def free_port() -> int:
@@ -69,7 +69,7 @@ def sandbox_stack(
     environment = {**sandbox_environment(root), **(overrides or {})}
     with use_environment(environment):
         settings = load_settings()
-        broker = pipeline.local_broker(settings)
+        broker = local_broker(settings)
         broker.start()
         try:
             ensure_topics(

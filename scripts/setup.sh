@@ -82,7 +82,7 @@ from pathlib import Path
 
 sys.path.insert(0, sys.argv[1])
 from lakehouse.config import load_settings
-from lakehouse.dbt import ensure_duckdb_extensions
+from lakehouse.warehouse.dbt import ensure_duckdb_extensions
 
 settings = load_settings()
 ensure_duckdb_extensions(settings.path(settings.warehouse.duckdb_extension_dir))

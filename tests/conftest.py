@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from lakehouse.config import PROJECT_ROOT, Settings, load_settings
-from lakehouse.kafka_broker import KafkaBroker
+from lakehouse.config import load_settings
+from lakehouse.kafka.broker import KafkaBroker
 from lakehouse.sandbox import free_port, sandbox_environment
+from lakehouse.settings import PROJECT_ROOT, Settings
 from tests.s3_server import S3Server
 from tests.small_run import SmallRun, build_small_run
 

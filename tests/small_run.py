@@ -14,9 +14,9 @@ from pathlib import Path
 from confluent_kafka import Producer
 
 from lakehouse import pipeline
-from lakehouse.config import Settings
-from lakehouse.kafka_broker import KafkaBroker
+from lakehouse.kafka.broker import KafkaBroker, local_broker
 from lakehouse.sandbox import sandbox_environment, sandbox_settings, use_environment
+from lakehouse.settings import Settings
 
 HISTORY_EVENTS = 1500
 RECENT_EVENTS = 300
@@ -66,7 +66,7 @@ def build_small_run(root: Path) -> SmallRun:
         "LAKEHOUSE__DASHBOARD__NOW_PLAYING_MINUTES": str(NOW_PLAYING_MINUTES),
     }
     settings = sandbox_settings(environment)
-    broker = pipeline.local_broker(settings)
+    broker = local_broker(settings)
     # spark-submit and dbt read the same settings from the environment.
     with use_environment(environment):
         pipeline.start_broker(settings)

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from lakehouse.config import PROJECT_ROOT, load_settings
+from lakehouse.config import load_settings
+from lakehouse.settings import PROJECT_ROOT
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 AIRFLOW_DOCKERFILE = PROJECT_ROOT / "docker" / "airflow" / "Dockerfile"

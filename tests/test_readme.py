@@ -7,8 +7,8 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from lakehouse.cli import app
-from lakehouse.config import PROJECT_ROOT
+from lakehouse.cli.main import app
+from lakehouse.settings import PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 # The rows of the command table: | `lakehouse <command> [options]` | what it does |

@@ -17,7 +17,8 @@ from __future__ import annotations
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import DAG, TriggerRule, task
 
-from lakehouse.airflow_support import (
+from lakehouse.config import load_settings
+from lakehouse.orchestration.airflow_support import (
     BRONZE_ASSET,
     START_DATE,
     TAGS,
@@ -26,8 +27,7 @@ from lakehouse.airflow_support import (
     remove_scratch,
     spark_scratch_dir,
 )
-from lakehouse.config import load_settings
-from lakehouse.orchestration import spark_python, spark_submit_operator_arguments
+from lakehouse.orchestration.operators import spark_python, spark_submit_operator_arguments
 
 DAG_ID = "lakehouse_ingestion"
 SETTINGS = load_settings()
@@ -48,7 +48,7 @@ with DAG(
     if SETTINGS.emr.enabled:
         from airflow.providers.amazon.aws.operators.emr import EmrServerlessStartJobOperator
 
-        from lakehouse.emr import job_request
+        from lakehouse.orchestration.emr import job_request
 
         ingest = EmrServerlessStartJobOperator(
             task_id="ingest_bronze",

@@ -14,15 +14,15 @@ from __future__ import annotations
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 from airflow.sdk import DAG, TriggerRule, task
 
-from lakehouse.airflow_support import (
+from lakehouse.config import load_settings
+from lakehouse.orchestration.airflow_support import (
     START_DATE,
     TAGS,
     default_args,
     remove_scratch,
     spark_scratch_dir,
 )
-from lakehouse.config import load_settings
-from lakehouse.orchestration import MAINTENANCE_JOB, spark_submit_operator_arguments
+from lakehouse.orchestration.operators import MAINTENANCE_JOB, spark_submit_operator_arguments
 
 DAG_ID = "lakehouse_maintenance"
 SETTINGS = load_settings()

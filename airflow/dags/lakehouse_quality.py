@@ -24,10 +24,11 @@ from datetime import datetime
 
 from airflow.sdk import DAG, task
 
-from lakehouse import kafka_health, quality
-from lakehouse.airflow_support import START_DATE, TAGS, default_args
 from lakehouse.config import load_settings
-from lakehouse.orchestration import dbt_artifacts_dir
+from lakehouse.monitoring import kafka_health, quality
+from lakehouse.monitoring.findings import Finding
+from lakehouse.orchestration.airflow_support import START_DATE, TAGS, default_args
+from lakehouse.orchestration.operators import dbt_artifacts_dir
 
 DAG_ID = "lakehouse_quality"
 SETTINGS = load_settings()
@@ -39,10 +40,10 @@ QUALITY_ARGS = {
 }
 
 
-def _verdict(result: quality.CheckResult) -> dict[str, object]:
+def _verdict(result: Finding) -> dict[str, object]:
     print(result.line())
     quality.raise_on_failure([result])
-    return {"name": result.name, "value": result.value, "threshold": result.threshold}
+    return {"name": result.check, "value": result.value, "threshold": result.threshold}
 
 
 with DAG(

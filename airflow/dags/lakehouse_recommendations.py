@@ -12,9 +12,9 @@ from __future__ import annotations
 from airflow.sdk import DAG, task
 
 from lakehouse import pipeline
-from lakehouse.airflow_support import START_DATE, TAGS, default_args
 from lakehouse.config import load_settings
-from lakehouse.orchestration import dbt_artifacts_dir
+from lakehouse.orchestration.airflow_support import START_DATE, TAGS, default_args
+from lakehouse.orchestration.operators import dbt_artifacts_dir
 
 DAG_ID = "lakehouse_recommendations"
 SETTINGS = load_settings()

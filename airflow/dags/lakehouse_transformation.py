@@ -16,15 +16,15 @@ from __future__ import annotations
 from airflow.sdk import DAG, task
 
 from lakehouse import pipeline
-from lakehouse.airflow_support import (
+from lakehouse.config import load_settings
+from lakehouse.orchestration.airflow_support import (
     BRONZE_ASSET,
     GOLD_ASSET,
     START_DATE,
     TAGS,
     default_args,
 )
-from lakehouse.config import load_settings
-from lakehouse.orchestration import dbt_artifacts_dir
+from lakehouse.orchestration.operators import dbt_artifacts_dir
 
 DAG_ID = "lakehouse_transformation"
 SETTINGS = load_settings()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.config import PROJECT_ROOT
-from lakehouse.orchestration import DAGS_FOLDER
+from lakehouse.orchestration.operators import DAGS_FOLDER
+from lakehouse.settings import PROJECT_ROOT
 
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="lakehouse-airflow-tests-"))
 MIGRATED_DATABASE = PROJECT_ROOT / ".lakehouse" / "airflow" / "airflow.db"
@@ -50,7 +50,7 @@ def pytest_sessionfinish() -> None:
 @pytest.fixture(scope="session")
 def kafka_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """A real single-node KRaft broker on free ports for the DAG tests."""
-    from lakehouse.kafka_broker import KafkaBroker  # noqa: PLC0415
+    from lakehouse.kafka.broker import KafkaBroker  # noqa: PLC0415
     from lakehouse.sandbox import free_port  # noqa: PLC0415
 
     broker = KafkaBroker(

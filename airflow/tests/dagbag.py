@@ -8,7 +8,7 @@ from unittest import mock
 
 from airflow.dag_processing.dagbag import DagBag
 
-from lakehouse.orchestration import DAGS_FOLDER
+from lakehouse.orchestration.operators import DAGS_FOLDER
 
 
 def load_dagbag(environment: Mapping[str, str] | None = None) -> DagBag:

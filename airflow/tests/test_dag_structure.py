@@ -12,10 +12,10 @@ import pytest
 from airflow.sdk import TriggerRule
 from dagbag import load_dagbag
 
-from lakehouse.airflow_callbacks import on_failure
 from lakehouse.config import load_settings
-from lakehouse.orchestration import spark_connection
-from lakehouse.spark_submit import spark_submit_command
+from lakehouse.orchestration.airflow_callbacks import on_failure
+from lakehouse.orchestration.operators import spark_connection
+from lakehouse.streaming.spark_submit import spark_submit_command
 
 
 @pytest.fixture(scope="module")

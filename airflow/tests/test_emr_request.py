@@ -11,7 +11,7 @@ import pytest
 from airflow.providers.amazon.aws.operators.emr import EmrServerlessStartJobOperator
 from dagbag import load_dagbag
 
-from lakehouse.emr import EMR_JARS
+from lakehouse.orchestration.emr import EMR_JARS
 
 
 def test_prod_ingest_is_an_emr_serverless_job_of_the_packaged_code() -> None:

@@ -16,9 +16,10 @@ from dagbag import load_dagbag
 from webhook import webhook_receiver
 
 from lakehouse import pipeline
-from lakehouse.config import Settings
-from lakehouse.orchestration import spark_connection
+from lakehouse.lake.tables import all_tables
+from lakehouse.orchestration.operators import spark_connection
 from lakehouse.sandbox import sandbox_environment, sandbox_settings
+from lakehouse.settings import Settings
 
 EVENTS = 3000
 LOGICAL_DATE = datetime.now(UTC).replace(second=0, microsecond=0)
@@ -80,7 +81,7 @@ def runs(stack: Stack) -> Runs:
     dag.deadline = None
     ingestion = dag.test(logical_date=LOGICAL_DATE)
     transformation = stack.bag.dags["lakehouse_transformation"].test(logical_date=LOGICAL_DATE)
-    gold = {t.name for t in pipeline.all_tables(stack.settings) if t.layer == "gold"}
+    gold = {t.name for t in all_tables(stack.settings) if t.layer == "gold"}
     recommendations = stack.bag.dags["lakehouse_recommendations"].test(logical_date=LOGICAL_DATE)
     return Runs(ingestion, transformation, gold, recommendations)
 
@@ -94,14 +95,14 @@ def test_ingestion_transformation_quality_run_for_real(stack: Stack, runs: Runs)
         "refresh_snowflake_bronze": "skipped",
         "cleanup": "success",
     }
-    bronze = {t.name: t.rows for t in pipeline.all_tables(stack.settings) if t.layer == "bronze"}
+    bronze = {t.name: t.rows for t in all_tables(stack.settings) if t.layer == "bronze"}
     assert bronze["listening_events"] == EVENTS
 
     assert str(runs.transformation.state) == "success"
     # track_recommendations is on its own daily schedule, not in the transformation run.
     assert "track_recommendations" not in runs.gold_before_recommendations
     assert str(runs.recommendations.state) == "success"
-    gold = {t.name: t.rows for t in pipeline.all_tables(stack.settings) if t.layer == "gold"}
+    gold = {t.name: t.rows for t in all_tables(stack.settings) if t.layer == "gold"}
     assert set(gold) == {
         "daily_user_stats",
         "device_usage",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from lakehouse.config import Settings
-from lakehouse.kafka_broker import port_open
+from lakehouse.kafka.broker import port_open
+from lakehouse.settings import Settings
 
 APP = Path(__file__).with_name("app.py")
 

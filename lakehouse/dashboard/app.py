@@ -15,12 +15,13 @@ from typing import Any, TypeVar
 import pandas as pd
 import streamlit as st
 
-from lakehouse.config import ConfigError, Settings, load_settings
+from lakehouse.config import ConfigError, load_settings
 from lakehouse.dashboard import data
-from lakehouse.ingest_checkpoint import INGEST_QUERY
-from lakehouse.status import FAIL, WARN, status_report
-from lakehouse.status_view import verdict_line
-from lakehouse.tables import SILVER_EVENTS_TABLE
+from lakehouse.lake.tables import SILVER_EVENTS_TABLE
+from lakehouse.monitoring.findings import FAIL, WARN, verdict_line
+from lakehouse.monitoring.status import status_report
+from lakehouse.settings import Settings
+from lakehouse.streaming.checkpoint import INGEST_QUERY
 
 Result = TypeVar("Result")
 GoldLoader = Callable[[Settings], pd.DataFrame | None]

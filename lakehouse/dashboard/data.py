@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 import duckdb
 import pandas as pd
 
-from lakehouse.config import Settings
-from lakehouse.object_store import duckdb_uri
-from lakehouse.tables import is_delta_table, lake_connection, query_warehouse
+from lakehouse.lake.object_store import duckdb_uri
+from lakehouse.lake.tables import is_delta_table, lake_connection, query_warehouse
+from lakehouse.settings import Settings
 
 NOW_PLAYING_LIMIT = 50
 

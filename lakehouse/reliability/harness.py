@@ -1,8 +1,9 @@
-"""Pieces for fault drills: a killable bronze job, background traffic, and the ledger.
+"""Pieces for fault drills: a killable bronze job, background traffic, Delta commit readers.
 
-The ledger is the ground truth of a drill: every Kafka record has a coordinate
-(topic, partition, offset); after the drill each coordinate must appear exactly once
-across bronze and quarantine, and their number must equal what Kafka holds.
+The ground truth of a drill is the ledger (lakehouse.monitoring.reconcile): every Kafka
+record has a coordinate (topic, partition, offset); after the drill each coordinate must
+appear exactly once across bronze and quarantine, and their number must equal what Kafka
+holds.
 """
 
 from __future__ import annotations
@@ -16,18 +17,16 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Producer
 
-from lakehouse.config import Settings
 from lakehouse.pipeline import configured_catalog
-from lakehouse.simulator import count_messages, generate_events, producer_config
-from lakehouse.spark_submit import spark_environment, spark_submit_command
-from lakehouse.tables import lake_connection
+from lakehouse.settings import Settings
+from lakehouse.simulator import generate_events, producer_config
+from lakehouse.streaming.spark_submit import spark_environment, spark_submit_command
 
 
 class JobProcess:
@@ -157,54 +156,6 @@ class Traffic(threading.Thread):
                     time.sleep(ahead)
         remaining = producer.flush(120)
         self.failed += remaining
-
-
-@dataclass(frozen=True)
-class Ledger:
-    """Coordinates in bronze and quarantine against what Kafka holds."""
-
-    in_kafka: int
-    bronze: int
-    quarantine: int
-    distinct: int
-
-    @property
-    def lost(self) -> int:
-        """Records in Kafka that are in neither table."""
-        return self.in_kafka - self.distinct
-
-    @property
-    def duplicated(self) -> int:
-        """Extra copies of a coordinate (in one table twice, or in both)."""
-        return self.bronze + self.quarantine - self.distinct
-
-
-def ledger(settings: Settings) -> Ledger:
-    """Count what Kafka holds and what landed, by coordinate."""
-    in_kafka = count_messages(settings.kafka_bootstrap, settings.kafka.topics.values())
-    with lake_connection(settings) as connection:
-        row = connection.execute(
-            """
-            with landed as (
-                select 'bronze' as sink, kafka_topic, kafka_partition, kafka_offset
-                from delta_scan($bronze)
-                union all
-                select 'quarantine', kafka_topic, kafka_partition, kafka_offset
-                from delta_scan($quarantine)
-            )
-            select
-                count(*) filter (where sink = 'bronze'),
-                count(*) filter (where sink = 'quarantine'),
-                count(distinct (kafka_topic, kafka_partition, kafka_offset))
-            from landed
-            """,
-            {
-                "bronze": settings.bronze_events_location,
-                "quarantine": settings.quarantine_location,
-            },
-        ).fetchone()
-    assert row is not None
-    return Ledger(in_kafka, int(row[0]), int(row[1]), int(row[2]))
 
 
 def delta_versions(location: str) -> list[int]:

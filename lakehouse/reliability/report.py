@@ -93,7 +93,7 @@ def render(results: list[ScenarioResult], scale: Scale, seed: int) -> str:
         "## Regenerate\n\n"
         f"```bash\n{COMMAND}\n```\n\n"
         "The default test suite (`make test`) runs every drill at the reduced scale "
-        "(`tests/lakehouse/test_reliability.py`).\n"
+        "(`tests/lakehouse/reliability/test_scenarios.py`).\n"
     )
 
 

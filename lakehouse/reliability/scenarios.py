@@ -18,23 +18,22 @@ import duckdb
 from rich.console import Console
 
 from lakehouse import pipeline
-from lakehouse.config import Settings
-from lakehouse.ingest_checkpoint import ingest_checkpoint
+from lakehouse.lake.tables import SILVER_EVENTS_TABLE
+from lakehouse.monitoring.reconcile import Ledger, ledger
 from lakehouse.reliability.harness import (
     JobProcess,
-    Ledger,
     Traffic,
     commit_actions,
     committed_batch,
     delta_versions,
     is_ingest_commit,
-    ledger,
     streaming_batch_of,
     transaction_versions,
     wait_for,
 )
 from lakehouse.sandbox import sandbox_stack
-from lakehouse.tables import SILVER_EVENTS_TABLE
+from lakehouse.settings import Settings
+from lakehouse.streaming.checkpoint import ingest_checkpoint
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,6 @@ from lakehouse.simulator.events import (
     ListeningEvent,
     generate_events,
 )
-from lakehouse.simulator.kafka_topics import (
-    BrokerUnavailableError,
-    SimulatorKafkaError,
-    count_messages,
-    ensure_topics,
-    topic_end_offsets,
-)
 from lakehouse.simulator.producer import (
     DeliveryError,
     ProduceReport,
@@ -39,21 +32,16 @@ __all__ = [
     "REFERENCE_COLUMNS",
     "SCHEMA_VERSION",
     "Artist",
-    "BrokerUnavailableError",
     "Catalog",
     "DeliveryError",
     "EventType",
     "ListeningEvent",
     "ProduceReport",
-    "SimulatorKafkaError",
     "Track",
     "User",
     "build_catalog",
-    "count_messages",
-    "ensure_topics",
     "generate_events",
     "produce_events",
     "producer_config",
-    "topic_end_offsets",
     "write_reference_data",
 ]

@@ -7,35 +7,23 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sized
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Final
 
 from confluent_kafka import KafkaError, Message, Producer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.text import Text
 
-from lakehouse.simulator.events import DEFAULT_TOPICS, EVENT_TYPES, ListeningEvent
-from lakehouse.simulator.kafka_topics import (
+from lakehouse.kafka.topics import (
     BROKER_HINT,
     SimulatorKafkaError,
     cluster_topics,
     kafka_logger,
 )
+from lakehouse.simulator.events import DEFAULT_TOPICS, EVENT_TYPES, ListeningEvent
+from lakehouse.simulator.progress import ProgressDisplay
 
 _LOGGER: Final = logging.getLogger(__name__)
 # Serving delivery callbacks every few hundred events keeps the queue short at little cost.
 _POLL_EVERY: Final = 256
-_REFRESH_SECONDS: Final = 0.1
 
 
 class DeliveryError(SimulatorKafkaError):
@@ -128,7 +116,7 @@ def produce_events(
     pacer = _TokenBucket(rate) if rate is not None else None
     started = time.monotonic()
     sent = 0
-    with _ProgressDisplay(progress, total, console, tracker) as display:
+    with ProgressDisplay(progress, total, console, tracker.delivered_count) as display:
         try:
             for event in events:
                 if pacer is not None:
@@ -215,6 +203,10 @@ class _DeliveryTracker:
     def should_stop(self) -> bool:
         return self.fatal_error is not None or bool(self.failed)
 
+    def delivered_count(self) -> int:
+        """Events Kafka acknowledged so far, every topic together."""
+        return sum(self.delivered.values())
+
     def on_delivery(self, error: KafkaError | None, message: Message) -> None:
         topic = message.topic() or "?"
         if error is None:
@@ -258,56 +250,3 @@ class _TokenBucket:
             # Waiting inside poll keeps delivery callbacks flowing; at least 1 ms so that fast
             # rates send small bursts instead of spinning.
             producer.poll(max((1 - self.tokens) / self.rate, 0.001))
-
-
-class _EventsPerSecondColumn(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        shown = f"{speed:,.0f} events/s" if speed else "- events/s"
-        return Text(shown, style="progress.data.speed")
-
-
-class _ProgressDisplay:
-    """A rich progress bar when asked for, otherwise nothing."""
-
-    def __init__(
-        self, enabled: bool, total: int | None, console: Console | None, tracker: _DeliveryTracker
-    ) -> None:
-        self.tracker = tracker
-        self.shown_at = 0.0
-        self.progress: Progress | None = None
-        self.task: TaskID | None = None
-        if enabled:
-            self.progress = Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(bar_width=12),
-                MofNCompleteColumn(),
-                _EventsPerSecondColumn(),
-                TextColumn("{task.fields[delivered]:,} delivered"),
-                TimeElapsedColumn(),
-                console=console or Console(stderr=True),
-            )
-            self.task = self.progress.add_task("Producing", total=total, delivered=0)
-
-    def __enter__(self) -> _ProgressDisplay:
-        if self.progress is not None:
-            self.progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if self.progress is not None:
-            self.progress.stop()
-
-    def show(self, sent: int, *, force: bool = False) -> None:
-        if self.progress is None or self.task is None:
-            return
-        now = time.monotonic()
-        if force or now - self.shown_at >= _REFRESH_SECONDS:
-            self.shown_at = now
-            delivered = sum(self.tracker.delivered.values())
-            self.progress.update(self.task, completed=sent, delivered=delivered)

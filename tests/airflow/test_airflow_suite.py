@@ -13,8 +13,8 @@ import subprocess
 
 import pytest
 
-from lakehouse.config import PROJECT_ROOT
-from lakehouse.orchestration import AIRFLOW_VENV
+from lakehouse.orchestration.operators import AIRFLOW_VENV
+from lakehouse.settings import PROJECT_ROOT
 
 EXPECTED_TESTS = 16
 

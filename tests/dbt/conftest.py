@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 
 @pytest.fixture(scope="session")

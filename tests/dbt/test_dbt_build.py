@@ -11,7 +11,7 @@ import duckdb
 import pytest
 from pyspark.sql import SparkSession
 
-from lakehouse.dbt import DbtCommandError, run_dbt
+from lakehouse.warehouse.dbt import DbtCommandError, run_dbt
 from transformations.bronze import BRONZE_SCHEMA
 
 TOPIC_BY_EVENT_TYPE = {"play": "plays", "skip": "skips", "like": "likes"}

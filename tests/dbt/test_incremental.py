@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from pyspark.sql import SparkSession
 
-from lakehouse.dbt import run_dbt
+from lakehouse.warehouse.dbt import run_dbt
 from tests.dbt.test_dbt_build import (
     BRONZE_EVENTS,
     REFERENCE_QUERIES,

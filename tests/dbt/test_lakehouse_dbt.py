@@ -1,4 +1,4 @@
-"""lakehouse.dbt helpers that need no Spark: the profile's environment and DuckDB extensions."""
+"""lakehouse.warehouse.dbt without Spark: the profile's environment and the DuckDB extensions."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lakehouse.dbt import dbt_environment, ensure_duckdb_extensions
+from lakehouse.warehouse.dbt import dbt_environment, ensure_duckdb_extensions
 
 # Nothing listens here: an INSTALL that tries to download fails at once.
 UNREACHABLE_REPOSITORY = "http://127.0.0.1:9/duckdb-extensions"

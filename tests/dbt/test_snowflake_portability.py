@@ -18,9 +18,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from lakehouse.config import Settings, load_settings
-from lakehouse.dbt import run_dbt
-from lakehouse.warehouse import dbt_vars
+from lakehouse.config import load_settings
+from lakehouse.settings import Settings
+from lakehouse.warehouse.dbt import run_dbt
+from lakehouse.warehouse.project import dbt_vars
 from tests.dbt.snowflake_emulator import (
     EMULATOR_PORT_VARIABLE,
     connect,

@@ -8,7 +8,7 @@ from typing import Any
 
 import hcl2
 
-from lakehouse.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 TERRAFORM_ROOT = PROJECT_ROOT / "infra" / "terraform"
 MODULES_ROOT = TERRAFORM_ROOT / "modules"

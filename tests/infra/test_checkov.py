@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from lakehouse.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 from tests.infra.terraform_files import TERRAFORM_ROOT
 
 CHECKOV = PROJECT_ROOT / ".lakehouse" / "checkov" / "bin" / "checkov"

@@ -10,8 +10,8 @@ from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from lakehouse import pipeline
-from lakehouse.config import Settings
-from lakehouse.tables import lake_connection
+from lakehouse.lake.tables import lake_connection
+from lakehouse.settings import Settings
 
 pytestmark = pytest.mark.integration
 

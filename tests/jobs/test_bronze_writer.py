@@ -11,9 +11,10 @@ import pytest
 from pyspark.sql import SparkSession
 
 from jobs.bronze_writer import BronzeBatchWriter, append_counting, prepare_tables
-from lakehouse.config import Settings, load_settings
-from lakehouse.ingest_checkpoint import app_id
+from lakehouse.config import load_settings
 from lakehouse.sandbox import sandbox_environment
+from lakehouse.settings import Settings
+from lakehouse.streaming.checkpoint import app_id
 from tests.transformations.test_bronze import encoded, event, parse
 
 QUERY_ID = "5f0c9b7e-1111-4222-8333-444455556666"

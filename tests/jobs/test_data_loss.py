@@ -14,11 +14,12 @@ from pyspark.sql import SparkSession
 from jobs.bronze_ingest import start_ingest
 from jobs.data_loss import check_data_loss
 from lakehouse import pipeline
-from lakehouse.check import check
-from lakehouse.config import Settings, load_settings
-from lakehouse.ingest_checkpoint import ingest_checkpoint
-from lakehouse.simulator import ensure_topics
-from lakehouse.tables import lake_connection
+from lakehouse.config import load_settings
+from lakehouse.kafka.topics import ensure_topics
+from lakehouse.lake.tables import lake_connection
+from lakehouse.monitoring.reconcile import check
+from lakehouse.settings import Settings
+from lakehouse.streaming.checkpoint import ingest_checkpoint
 
 pytestmark = pytest.mark.integration
 

@@ -13,12 +13,14 @@ from pyspark.sql import SparkSession
 
 from jobs import replay_quarantine as replay_job
 from jobs.bronze_ingest import written_locations
-from lakehouse import locks, pipeline
-from lakehouse import replay as replay_command
-from lakehouse.config import Settings, load_settings
-from lakehouse.replay import replay_quarantine
-from lakehouse.simulator import ensure_topics
-from lakehouse.tables import lake_connection
+from lakehouse import pipeline
+from lakehouse.config import load_settings
+from lakehouse.kafka.topics import ensure_topics
+from lakehouse.lake.tables import lake_connection
+from lakehouse.settings import Settings
+from lakehouse.streaming import locks
+from lakehouse.streaming import replay as replay_command
+from lakehouse.streaming.replay import replay_quarantine
 
 pytestmark = pytest.mark.integration
 

@@ -18,14 +18,10 @@ import pytest
 from confluent_kafka import KafkaError, Message, Producer
 
 from lakehouse import pipeline
-from lakehouse.config import Settings
-from lakehouse.simulator import (
-    Catalog,
-    ensure_topics,
-    generate_events,
-    write_reference_data,
-)
-from lakehouse.tables import SILVER_EVENTS_TABLE, lake_connection
+from lakehouse.kafka.topics import ensure_topics
+from lakehouse.lake.tables import SILVER_EVENTS_TABLE, lake_connection
+from lakehouse.settings import Settings
+from lakehouse.simulator import Catalog, generate_events, write_reference_data
 
 pytestmark = pytest.mark.integration
 

@@ -17,15 +17,15 @@ from pyspark.sql import DataFrame, SparkSession
 
 from jobs.job_settings import validation_rules
 from lakehouse import pipeline
-from lakehouse.check import check
-from lakehouse.config import Settings
-from lakehouse.ingest_checkpoint import (
+from lakehouse.kafka.topics import ensure_topics
+from lakehouse.monitoring.reconcile import check
+from lakehouse.settings import Settings
+from lakehouse.streaming.checkpoint import (
     INGEST_QUERY,
     LEGACY_BRONZE_QUERY,
     LEGACY_QUARANTINE_QUERY,
     ingest_checkpoint,
 )
-from lakehouse.simulator import ensure_topics
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
     QUARANTINE_PARTITION_COLUMNS,

@@ -16,9 +16,10 @@ import pytest
 from confluent_kafka import Producer
 
 from lakehouse import pipeline
-from lakehouse.config import Settings
-from lakehouse.simulator import ListeningEvent, build_catalog, count_messages, generate_events
-from lakehouse.tables import SILVER_EVENTS_TABLE, lake_connection
+from lakehouse.kafka.topics import count_messages
+from lakehouse.lake.tables import SILVER_EVENTS_TABLE, lake_connection
+from lakehouse.settings import Settings
+from lakehouse.simulator import ListeningEvent, build_catalog, generate_events
 
 pytestmark = pytest.mark.integration
 

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from lakehouse.config import PROJECT_ROOT
 from lakehouse.sandbox import use_environment
+from lakehouse.settings import PROJECT_ROOT
 from tests.small_run import MAX_OFFSETS_PER_TRIGGER, SmallRun
 
 NOTEBOOK = PROJECT_ROOT / "notebooks" / "explore_lakehouse.ipynb"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.config import PROJECT_ROOT
+from lakehouse.settings import PROJECT_ROOT
 
 SETUP = PROJECT_ROOT / "scripts" / "setup.sh"
 TOOLS = ("bash", "dirname", "sed", "head", "cat")

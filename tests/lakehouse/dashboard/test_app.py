@@ -13,8 +13,8 @@ from streamlit.testing.v1 import AppTest
 
 from lakehouse.dashboard import APP
 from lakehouse.dashboard.data import NOW_PLAYING_LIMIT
+from lakehouse.lake.tables import query_warehouse
 from lakehouse.sandbox import sandbox_environment, use_environment
-from lakehouse.tables import query_warehouse
 from tests.small_run import BAD_RECORDS, NOW_PLAYING_MINUTES, UNREAD_EVENTS, SmallRun
 
 HEADERS = [

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from lakehouse.config import PROJECT_ROOT
 from lakehouse.sandbox import free_port
+from lakehouse.settings import PROJECT_ROOT
 from tests.lakehouse.dashboard.chromium import Page, headless_page
 from tests.lakehouse.dashboard.test_app import HEADERS
 from tests.small_run import BAD_RECORDS, SmallRun

@@ -1,0 +1,1 @@
+"""The `lakehouse` command (main.py) and its sub-commands and views."""

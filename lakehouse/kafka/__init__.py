@@ -1,0 +1,1 @@
+"""Kafka: the local broker, topic administration and partition watermarks."""

@@ -1,0 +1,1 @@
+"""The lake: Delta tables read through DuckDB, S3 or local storage, offsets held in bronze."""

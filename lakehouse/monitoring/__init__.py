@@ -1,0 +1,1 @@
+"""Checks on the running pipeline: reconciliation, status, quality gates, Kafka health, alerts."""

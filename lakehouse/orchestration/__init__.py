@@ -1,0 +1,1 @@
+"""Airflow and EMR: what the DAGs hand their operators, callbacks, the EMR job and its package."""

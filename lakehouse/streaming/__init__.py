@@ -1,0 +1,1 @@
+"""The bronze streaming job's side: spark-submit, checkpoint offsets, progress, writer locks."""

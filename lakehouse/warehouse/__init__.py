@@ -1,0 +1,1 @@
+"""The warehouse: dbt runs and the settings each target gets (DuckDB or Snowflake)."""
