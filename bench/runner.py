@@ -19,7 +19,7 @@ from bench.scales import Scale
 from bench.small_files import measure_small_files
 from lakehouse import pipeline
 from lakehouse.config import load_settings
-from lakehouse.kafka.topics import count_messages
+from lakehouse.kafka.watermarks import count_messages
 from lakehouse.monitoring.reconcile import ledger
 from lakehouse.sandbox import sandbox_environment, sandbox_stack, use_environment
 from lakehouse.settings import Settings

@@ -58,6 +58,6 @@
     {%- if newest is none -%}
         {%- do return('') -%}
     {%- endif -%}
-    {%- set bound = add_interval("cast('" ~ newest ~ "' as timestamp)", -1 * minutes, 'minute') -%}
+    {%- set bound = dbt.dateadd('minute', -1 * minutes, "cast('" ~ newest ~ "' as timestamp)") -%}
     {%- do return(column ~ ' >= ' ~ bound) -%}
 {%- endmacro %}

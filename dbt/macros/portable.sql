@@ -31,19 +31,6 @@
     isodow({{ date_expression }})
 {%- endmacro %}
 
-{# A timestamp or date moved by `amount` (an SQL expression) hours or days. #}
-{% macro add_interval(expression, amount, unit) -%}
-    {{ return(adapter.dispatch('add_interval', 'lakehouse')(expression, amount, unit)) }}
-{%- endmacro %}
-
-{% macro snowflake__add_interval(expression, amount, unit) -%}
-    dateadd({{ unit }}, {{ amount }}, {{ expression }})
-{%- endmacro %}
-
-{% macro duckdb__add_interval(expression, amount, unit) -%}
-    ({{ expression }} + ({{ amount }}) * interval 1 {{ unit }})
-{%- endmacro %}
-
 {#
     One row (date_day) per day from first_day to last_day inclusive, where both are
     columns of the one-row relation `bounds`.

@@ -1,4 +1,4 @@
-"""Topic housekeeping: create the event topics, and count what they hold."""
+"""Topic housekeeping: create the event topics; what every Kafka client here shares."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 from collections.abc import Iterable
 from typing import Any, Final, Protocol
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient
 
 # The documented confluent_kafka.admin.NewTopic, imported where the type stubs declare it.
@@ -57,7 +57,7 @@ def ensure_topics(
 ) -> None:
     """Create the topics that do not exist yet; existing ones are left as they are."""
     wanted = sorted(set(topics))
-    admin = AdminClient(_client_config(bootstrap_servers))
+    admin = AdminClient(client_config(bootstrap_servers))
     existing = cluster_topics(admin, bootstrap_servers, timeout_s)
     missing = [name for name in wanted if name not in existing]
     if missing:
@@ -102,54 +102,14 @@ def _wait_for_leaders(
         time.sleep(0.2)
 
 
-def topic_end_offsets(
-    bootstrap_servers: str, topics: Iterable[str], *, timeout_s: float = 10.0
-) -> dict[str, dict[int, int]]:
-    """High watermark of every partition of each topic; a topic that does not exist has none."""
-    consumer = Consumer(
-        {
-            **_client_config(bootstrap_servers),
-            "group.id": "lakehouse-simulator-offsets",
-            "enable.auto.commit": False,
-        }
-    )
-    try:
-        metadata = _metadata(consumer, bootstrap_servers, timeout_s)
-        end_offsets: dict[str, dict[int, int]] = {}
-        for name in dict.fromkeys(topics):
-            topic = metadata.topics.get(name)
-            partitions = sorted(topic.partitions) if topic is not None else []
-            end_offsets[name] = {}
-            for partition in partitions:
-                watermarks = consumer.get_watermark_offsets(
-                    TopicPartition(name, partition), timeout=timeout_s, cached=False
-                )
-                if watermarks is None:
-                    raise BrokerUnavailableError(
-                        f"No offsets for {name}[{partition}] from {bootstrap_servers} within "
-                        f"{timeout_s:g}s. {BROKER_HINT}"
-                    )
-                end_offsets[name][partition] = watermarks[1]
-        return end_offsets
-    finally:
-        consumer.close()
-
-
-def count_messages(
-    bootstrap_servers: str, topics: Iterable[str], *, timeout_s: float = 10.0
-) -> int:
-    """Messages ever written to the topics (offsets start at 0 and we write no transactions)."""
-    end_offsets = topic_end_offsets(bootstrap_servers, topics, timeout_s=timeout_s)
-    return sum(sum(partitions.values()) for partitions in end_offsets.values())
-
-
 def describe(exc: KafkaException) -> str:
     """The readable part of a Kafka exception."""
     error = exc.args[0] if exc.args else None
     return error.str() if isinstance(error, KafkaError) else str(exc)
 
 
-def _client_config(bootstrap_servers: str) -> dict[str, Any]:
+def client_config(bootstrap_servers: str) -> dict[str, Any]:
+    """Settings every client of these helpers shares: the brokers, and librdkafka's logger."""
     return {"bootstrap.servers": bootstrap_servers, "logger": kafka_logger()}
 
 

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from lakehouse.kafka.topics import count_messages
-from lakehouse.kafka.watermarks import Watermarks, partition_watermarks
+from lakehouse.kafka.watermarks import Watermarks, count_messages, partition_watermarks
 from lakehouse.lake.object_store import duckdb_uri
 from lakehouse.lake.offsets import LakeOffsets, TableOffsets, lake_offsets, recorded_losses
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE, TableInfo, all_tables, lake_connection

@@ -16,7 +16,7 @@ import pytest
 from confluent_kafka import Producer
 
 from lakehouse import pipeline
-from lakehouse.kafka.topics import count_messages
+from lakehouse.kafka.watermarks import count_messages
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE, lake_connection
 from lakehouse.settings import Settings
 from lakehouse.simulator import ListeningEvent, build_catalog, generate_events

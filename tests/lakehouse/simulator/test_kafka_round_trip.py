@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Message, TopicPartition
 
-from lakehouse.kafka.topics import count_messages, ensure_topics, topic_end_offsets
+from lakehouse.kafka.topics import ensure_topics
+from lakehouse.kafka.watermarks import count_messages, topic_end_offsets
 from lakehouse.simulator import ListeningEvent, build_catalog, generate_events, produce_events
 
 pytestmark = pytest.mark.integration

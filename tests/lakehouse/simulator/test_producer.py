@@ -5,7 +5,8 @@ from dataclasses import dataclass
 import pytest
 from confluent_kafka import KafkaError
 
-from lakehouse.kafka.topics import BrokerUnavailableError, count_messages, ensure_topics
+from lakehouse.kafka.topics import BrokerUnavailableError, ensure_topics
+from lakehouse.kafka.watermarks import count_messages
 from lakehouse.simulator import ProduceReport, produce_events, producer_config
 from lakehouse.simulator.producer import _DeliveryTracker, _TokenBucket
 
