@@ -233,11 +233,12 @@ def test_incremental_runs_compile_for_snowflake_with_a_constant_arrival_bound(
     } == (dict.fromkeys(INCREMENTAL_MODELS, ("incremental", "merge")))
     # Each reads from its own newest arrival (e7, ingested 2 May 00:20:06) less the 5-minute
     # lookback, written into the SQL as a constant. Silver compares it, as an instant, with
-    # bronze's own column, so the scan of bronze can prune on it.
-    bound = "ingested_at >= dateadd(minute, -5, cast('2024-05-02 00:20:06' as timestamp))"
+    # bronze's own column, so the scan of bronze can prune on it. (dbt's own dateadd writes
+    # its arguments on their own lines: a space inside each parenthesis once joined.)
+    bound = "ingested_at >= dateadd( minute, -5, cast('2024-05-02 00:20:06' as timestamp) )"
     instant_bound = (
         "where bronze_ingested_at >= "
-        "dateadd(minute, -5, cast('2024-05-02 00:20:06 +00:00' as timestamp_tz))"
+        "dateadd( minute, -5, cast('2024-05-02 00:20:06 +00:00' as timestamp_tz) )"
     )
     assert {
         name: (instant_bound if name == "int_listening_events_deduplicated" else bound) in sql
