@@ -58,6 +58,6 @@
     {%- if newest is none -%}
         {%- do return('') -%}
     {%- endif -%}
-    {%- set bound = dbt.dateadd('minute', -1 * minutes, "cast('" ~ newest ~ "' as timestamp)") -%}
+    {%- set bound = dateadd('minute', -1 * minutes, "cast('" ~ newest ~ "' as timestamp)") -%}
     {%- do return(column ~ ' >= ' ~ bound) -%}
 {%- endmacro %}

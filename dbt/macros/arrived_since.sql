@@ -25,5 +25,5 @@
     {%- else -%}
         {%- set newest_literal = "cast('" ~ newest ~ "' as timestamp)" -%}
     {%- endif -%}
-    {{ dbt.dateadd('minute', -1 * (var('lookback_minutes', 5) | int), newest_literal) }}
+    {{ dateadd('minute', -1 * (var('lookback_minutes', 5) | int), newest_literal) }}
 {%- endmacro %}
