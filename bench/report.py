@@ -52,6 +52,19 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     ]  # fmt: skip
 
 
+def _sizing_lines(sizing: dict[str, Any] | None) -> list[str]:
+    """What the product ran with (a run from before the bench recorded it has none)."""
+    if not sizing:
+        return []
+    return [
+        "",
+        f"Every section runs with `conf/base.yaml`'s sizes: Spark `{sizing['spark_master']}`, "
+        f"driver memory {sizing['driver_memory']}, {sizing['shuffle_partitions']} shuffle "
+        f"partitions; the simulator's catalogue of {sizing['users']:,} users, "
+        f"{sizing['artists']:,} artists and {sizing['tracks']:,} tracks.",
+    ]
+
+
 def markdown(results: dict[str, Any], command: str, previous: dict[str, Any] | None = None) -> str:
     """The run as a markdown page (docs/PERFORMANCE.md)."""
     machine = results["machine"]
@@ -72,6 +85,7 @@ def markdown(results: dict[str, Any], command: str, previous: dict[str, Any] | N
         f"Load average (1 min) {results['load_average']['start']} at the start, "
         f"{results['load_average']['end']} at the end: above {machine['cores']} means "
         "something else shared the CPU.",
+        *_sizing_lines(results.get("sizing")),
         "",
         "## Targets",
         "",

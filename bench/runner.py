@@ -36,6 +36,20 @@ def machine() -> dict[str, Any]:
     }
 
 
+def product_sizing() -> dict[str, Any]:
+    """The Spark and simulator sizes every section runs with: conf/base.yaml's, not the
+    tests' smaller ones (lakehouse/sandbox.py, TEST_SIZING)."""
+    settings = load_settings()
+    return {
+        "spark_master": settings.spark.master,
+        "driver_memory": settings.spark.driver_memory,
+        "shuffle_partitions": settings.spark.shuffle_partitions,
+        "users": settings.simulator.users,
+        "artists": settings.simulator.artists,
+        "tracks": settings.simulator.tracks,
+    }
+
+
 SECTIONS = ("drain", "freshness", "dbt")
 
 
@@ -53,6 +67,7 @@ def run_benchmarks(
     results: dict[str, Any] = {
         "scale": asdict(scale),
         "machine": machine(),
+        "sizing": product_sizing(),
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seed": seed,
     }
@@ -72,7 +87,7 @@ def run_benchmarks(
 
 def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, Any]:
     console.rule(f"drain: {scale.drain_events:,} pre-produced events")
-    with sandbox_stack(root) as (settings, _):
+    with sandbox_stack(root, test_sized=False) as (settings, _):
         report = pipeline.produce(
             settings, events=scale.drain_events, rate=None, seed=seed, end=datetime.now(UTC)
         )
@@ -117,7 +132,7 @@ def _freshness(
 ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """Freshness under the continuous job at the configured trigger, then the small files it
     left and their cost; then the same traffic at each alternative trigger."""
-    with sandbox_stack(root / "default") as (settings, _):
+    with sandbox_stack(root / "default", test_sized=False) as (settings, _):
         result = _freshness_at(scale, settings, seed, root / "default", console)
         console.rule("small files: the day the continuous job wrote, before and after OPTIMIZE")
         files = measure_small_files(settings, root / "default" / "maintenance.log")
@@ -130,7 +145,7 @@ def _freshness(
     for number, other in enumerate(scale.freshness_alternatives):
         folder = root / f"alternative-{number}"
         overrides = {"LAKEHOUSE__INGEST__TRIGGER_INTERVAL": other}
-        with sandbox_stack(folder, overrides) as (other_settings, _):
+        with sandbox_stack(folder, overrides, test_sized=False) as (other_settings, _):
             alternatives.append(_freshness_at(scale, other_settings, seed, folder, console))
     return (
         result,
@@ -160,7 +175,7 @@ def _freshness_at(
 def _dbt(scale: Scale, root: Path, console: Console) -> dict[str, Any]:
     console.rule(f"dbt on DuckDB: {scale.dbt_events:,} events, then {scale.dbt_new_share:.0%} more")
     root.mkdir(parents=True, exist_ok=True)
-    with use_environment(sandbox_environment(root)):
+    with use_environment(sandbox_environment(root, test_sized=False)):
         settings = load_settings()
         result = measure_dbt_cost(
             settings, scale.dbt_events, scale.dbt_new_share, root, levers=scale.profile_levers

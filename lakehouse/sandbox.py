@@ -1,4 +1,5 @@
-"""An isolated stack (own broker ports, state, lake, warehouse) for tests and drills."""
+"""An isolated stack (own broker ports, state, lake, warehouse) for tests, drills and the
+benchmark."""
 
 from __future__ import annotations
 
@@ -21,10 +22,26 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+# Tests and drills run a small Spark and a small catalogue so they stay quick; the benchmark
+# keeps conf/base.yaml's sizes, because it measures the product as a user runs it.
+TEST_SIZING = {
+    "LAKEHOUSE__SPARK__MASTER": "local[2]",
+    "LAKEHOUSE__SPARK__DRIVER_MEMORY": "1g",
+    "LAKEHOUSE__SIMULATOR__USERS": "300",
+    "LAKEHOUSE__SIMULATOR__ARTISTS": "60",
+    "LAKEHOUSE__SIMULATOR__TRACKS": "600",
+}
+
+
 def sandbox_environment(
-    root: Path, port: int | None = None, controller_port: int | None = None
+    root: Path,
+    port: int | None = None,
+    controller_port: int | None = None,
+    *,
+    test_sized: bool = True,
 ) -> dict[str, str]:
-    """LAKEHOUSE__ overrides that put a whole stack under root, on free (or given) ports."""
+    """LAKEHOUSE__ overrides that put a whole stack under root, on free (or given) ports;
+    `test_sized` also shrinks Spark and the simulator's catalogue (TEST_SIZING)."""
     return {
         "LAKEHOUSE_ENV": "local",
         "LAKEHOUSE__STATE_DIR": str(root / "state"),
@@ -33,11 +50,7 @@ def sandbox_environment(
         "LAKEHOUSE__LAKE__ROOT": str(root / "lake"),
         "LAKEHOUSE__LAKE__CHECKPOINT_ROOT": str(root / "checkpoints"),
         "LAKEHOUSE__WAREHOUSE__DUCKDB_PATH": str(root / "warehouse" / "lakehouse.duckdb"),
-        "LAKEHOUSE__SPARK__MASTER": "local[2]",
-        "LAKEHOUSE__SPARK__DRIVER_MEMORY": "1g",
-        "LAKEHOUSE__SIMULATOR__USERS": "300",
-        "LAKEHOUSE__SIMULATOR__ARTISTS": "60",
-        "LAKEHOUSE__SIMULATOR__TRACKS": "600",
+        **(TEST_SIZING if test_sized else {}),
     }
 
 
@@ -63,10 +76,10 @@ def use_environment(overrides: Mapping[str, str]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def sandbox_stack(
-    root: Path, overrides: dict[str, str] | None = None
+    root: Path, overrides: dict[str, str] | None = None, *, test_sized: bool = True
 ) -> Iterator[tuple[Settings, KafkaBroker]]:
     """A running broker with topics, and the settings of a stack under root."""
-    environment = {**sandbox_environment(root), **(overrides or {})}
+    environment = {**sandbox_environment(root, test_sized=test_sized), **(overrides or {})}
     with use_environment(environment):
         settings = load_settings()
         broker = local_broker(settings)

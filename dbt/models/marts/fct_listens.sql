@@ -19,9 +19,23 @@ tracks as (
 
 ),
 
+-- Each version's bounds as plain comparisons, so the lookup below is a hash join on
+-- user_id (with OR in its condition DuckDB fell back to a nested loop over every pair of
+-- event and user version). The first version also takes the events from before the
+-- snapshot first saw the user, and the current one has no end: a century either side of
+-- valid_from stands for both, in valid_from's own type; bronze refuses events older than
+-- ingest.max_event_age_days or in the future.
 user_versions as (
 
-    select * from {{ ref('dim_users') }}
+    select
+        *,
+        case
+            when version_number = 1 then {{ dateadd('year', -100, 'valid_from') }}
+            else valid_from
+        end as matches_from,
+        coalesce(valid_to, {{ dateadd('year', 100, 'valid_from') }}) as matches_until
+
+    from {{ ref('dim_users') }}
 
 ),
 
@@ -115,14 +129,8 @@ final as (
     left join user_versions
         on
             events_to_write.user_id = user_versions.user_id
-            and (
-                events_to_write.event_at >= user_versions.valid_from
-                or user_versions.version_number = 1
-            )
-            and (
-                user_versions.valid_to is null
-                or events_to_write.event_at < user_versions.valid_to
-            )
+            and events_to_write.event_at >= user_versions.matches_from
+            and events_to_write.event_at < user_versions.matches_until
 
 )
 
