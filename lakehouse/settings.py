@@ -196,8 +196,8 @@ class MaintenanceConfig(_Section):
 
 
 class AlertsConfig(_Section):
-    # A secret: set it with LAKEHOUSE__ALERTS__SLACK_WEBHOOK_URL, never in conf/.
-    slack_webhook_url: str | None
+    # The Airflow connection (type slackwebhook) that holds the webhook URL, a secret.
+    slack_conn_id: str | None
     email: list[str]
     timeout_seconds: float = Field(gt=0)
 

@@ -7,7 +7,7 @@ end of the run's data interval (thresholds in the `quality` section of conf/):
 | task | passes when |
 | --- | --- |
 | `silver_retention` | silver rows / distinct bronze event ids >= `min_silver_retention` (0.95) |
-| `freshness` | the newest bronze event is at most `freshness_minutes` old |
+| `freshness` | (`dbt source freshness`) the newest bronze row arrived <= `freshness_minutes` ago |
 | `dbt_tests` | every test of the last `dbt test` passed |
 | `volume` | last 24h / mean day of the prior `volume_history_days` >= `min_volume_ratio` |
 | `gold_non_empty` | every gold table has rows |
@@ -15,7 +15,9 @@ end of the run's data interval (thresholds in the `quality` section of conf/):
 | `retention_headroom` | the oldest unread record expires in >= `min_retention_headroom_hours` |
 
 A failed check fails its task (and the run) and sends an alert naming the check, its value
-and its threshold.
+and its threshold. Freshness is dbt's own check of the bronze source (`loaded_at_field:
+ingested_at`, WARN past `status.freshness_warn_minutes`, ERROR past `freshness_minutes`),
+measured at the interval's end; a WARN is logged and passes.
 """
 
 from __future__ import annotations
@@ -64,9 +66,11 @@ with DAG(
 
     @task
     def freshness(data_interval_end: datetime | None = None) -> dict[str, object]:
-        """Newest event within the freshness window."""
+        """`dbt source freshness` of bronze: the newest arrival within the window."""
         assert data_interval_end is not None
-        return _verdict(quality.freshness(load_settings(), data_interval_end))
+        settings = load_settings()
+        folder = dbt_artifacts_dir(settings, "freshness")
+        return _verdict(quality.freshness(settings, data_interval_end, folder))
 
     @task
     def dbt_tests() -> dict[str, object]:

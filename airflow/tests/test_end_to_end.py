@@ -5,6 +5,7 @@ lake is three days stale at its logical date) and alert a local webhook.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,7 +50,10 @@ def stack(kafka_broker: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     # on_failure_callback fires on the last try; retries would only wait here.
     environment["LAKEHOUSE__AIRFLOW__RETRIES"] = "0"
     with webhook_receiver() as (url, received), pytest.MonkeyPatch.context() as patch:
-        environment["LAKEHOUSE__ALERTS__SLACK_WEBHOOK_URL"] = url
+        # The webhook URL in the Airflow connection alerts.slack_conn_id names.
+        environment["AIRFLOW_CONN_LAKEHOUSE_SLACK"] = json.dumps(
+            {"conn_type": "slackwebhook", "password": url}
+        )
         settings = sandbox_settings(environment)
         environment["AIRFLOW_CONN_SPARK_DEFAULT"] = spark_connection(settings)
         for name, value in environment.items():

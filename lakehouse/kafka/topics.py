@@ -41,11 +41,12 @@ def kafka_logger() -> logging.Logger:
 
 def cluster_topics(client: _HasMetadata, bootstrap_servers: str, timeout_s: float) -> set[str]:
     """Names of the topics that exist on the cluster; raise if the broker cannot be reached."""
-    return {
-        name
-        for name, topic in _metadata(client, bootstrap_servers, timeout_s).topics.items()
-        if topic.error is None
-    }
+    return existing_topics(cluster_metadata(client, bootstrap_servers, timeout_s))
+
+
+def existing_topics(metadata: Any) -> set[str]:
+    """Names of the topics a metadata answer lists without an error."""
+    return {name for name, topic in metadata.topics.items() if topic.error is None}
 
 
 def ensure_topics(
@@ -85,7 +86,7 @@ def _wait_for_leaders(
     # A topic just created takes a moment before every partition has a leader to write to.
     deadline = time.monotonic() + timeout_s
     while True:
-        metadata = _metadata(admin, bootstrap_servers, timeout_s)
+        metadata = cluster_metadata(admin, bootstrap_servers, timeout_s)
         pending = [
             name
             for name in topics
@@ -113,7 +114,8 @@ def client_config(bootstrap_servers: str) -> dict[str, Any]:
     return {"bootstrap.servers": bootstrap_servers, "logger": kafka_logger()}
 
 
-def _metadata(client: _HasMetadata, bootstrap_servers: str, timeout_s: float) -> Any:
+def cluster_metadata(client: _HasMetadata, bootstrap_servers: str, timeout_s: float) -> Any:
+    """The cluster's topic metadata (one request); raise if the broker cannot be reached."""
     try:
         return client.list_topics(timeout=timeout_s)
     except KafkaException as exc:

@@ -17,7 +17,8 @@ from lakehouse.kafka.topics import (
     BROKER_HINT,
     BrokerUnavailableError,
     client_config,
-    cluster_topics,
+    cluster_metadata,
+    existing_topics,
 )
 from lakehouse.streaming.offsets import TopicPartition as Partition
 
@@ -39,9 +40,10 @@ def partition_watermarks(
     watermark.
     """
     admin = AdminClient(client_config(bootstrap_servers))
-    # cluster_topics turns an unreachable broker into an error that says what to do.
-    wanted = set(topics) & cluster_topics(admin, bootstrap_servers, timeout_s)
-    metadata = admin.list_topics(timeout=timeout_s)
+    # One metadata request gives both the topics that exist and their partitions;
+    # cluster_metadata turns an unreachable broker into an error that says what to do.
+    metadata = cluster_metadata(admin, bootstrap_servers, timeout_s)
+    wanted = set(topics) & existing_topics(metadata)
     partitions = [
         TopicPartition(name, partition)
         for name in sorted(wanted)

@@ -53,7 +53,13 @@ def lake_connection(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def is_delta_table(connection: duckdb.DuckDBPyConnection, location: str) -> bool:
-    """True once a Delta table has its first commit at the location."""
+    """True once a Delta table has its first commit at the location.
+
+    Not deltalake's DeltaTable.is_deltatable: on S3 that needs its own storage options
+    (credentials, endpoint, region) where this asks the DuckDB connection that already
+    holds the lake's S3 secret, and it would add a package to the environment for a look
+    at one folder (docs/ARCHITECTURE.md, hand-written pieces).
+    """
     if is_s3(location):
         # S3 has no folders: the table exists once its first commit file does.
         log_files = f"{duckdb_uri(location).rstrip('/')}/_delta_log/*.json"

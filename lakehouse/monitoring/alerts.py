@@ -1,21 +1,14 @@
-"""Alerts to a Slack incoming webhook: the message a failure or a missed deadline sends.
+"""The message a failed task or a missed deadline sends: plain text, and Slack's payload.
 
-A missing webhook is not an error: the alert is logged as a warning and nothing fails, so a
-laptop without Slack runs the same DAGs. Email goes through Airflow's SMTP (airflow/dags).
+Only Airflow sends alerts (lakehouse/orchestration/airflow_callbacks.py posts the payload
+through the Slack provider's webhook hook, and emails the text through Airflow's SMTP);
+building the message needs no Airflow, so it is tested on its own.
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
-
-from lakehouse.settings import AlertsConfig
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -60,24 +53,3 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
             {"type": "section", "text": {"type": "mrkdwn", "text": f"<{alert.log_url}|Task log>"}}
         )
     return {"text": alert.text(), "blocks": blocks}
-
-
-def send_slack(config: AlertsConfig, alert: Alert) -> bool:
-    """Post the alert to the webhook; False (and a warning) when none is set or it fails."""
-    if not config.slack_webhook_url:
-        log.warning("no alerts.slack_webhook_url configured; alert not sent:\n%s", alert.text())
-        return False
-    request = urllib.request.Request(
-        config.slack_webhook_url,
-        data=json.dumps(slack_payload(alert)).encode("utf-8"),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=config.timeout_seconds) as response:
-            status = int(response.status)
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        # An unreachable Slack must not hide the failure being reported, nor fail a callback.
-        log.warning("Slack webhook failed (%s); alert was:\n%s", error, alert.text())
-        return False
-    return 200 <= status < 300

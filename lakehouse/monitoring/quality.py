@@ -1,18 +1,21 @@
 """Data-quality checks of the quality DAG: each returns a Finding with its value and threshold.
 
-The checks read the lake (Delta, through DuckDB) and the DuckDB warehouse; the moment they
-judge against is the caller's (the DAG's data interval end), never the clock.
+The checks read the lake (Delta, through DuckDB) and the DuckDB warehouse; freshness is
+dbt's own `dbt source freshness` of the bronze source. The moment they judge against is
+the caller's (the DAG's data interval end), never the clock.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE, delta_row_count, lake_connection
-from lakehouse.monitoring.findings import Finding, measured
+from lakehouse.monitoring.findings import FAIL, OK, WARN, Finding, measured
 from lakehouse.settings import Settings
+from lakehouse.warehouse.dbt import DbtCommandError
+from lakehouse.warehouse.project import run_project
 
 GOLD_MODELS_DIR = "models/marts"
 
@@ -76,32 +79,50 @@ def silver_retention(settings: Settings) -> Finding:
     )
 
 
-def _bronze_scalar(settings: Settings, sql: str, parameters: list[object]) -> object:
-    with lake_connection(settings) as connection:
-        if delta_row_count(connection, settings.bronze_events_location) is None:
-            return None
-        row = connection.execute(sql, [settings.bronze_events_location, *parameters]).fetchone()
-    return row[0] if row else None
+# The bronze source as dbt names it (dbt/models/staging/_staging.yml).
+BRONZE_SOURCE = "bronze.listening_events"
+FRESHNESS_LEVELS = {"pass": OK, "warn": WARN, "error": FAIL}
 
 
-def freshness(settings: Settings, at: datetime) -> Finding:
-    """Age of the newest bronze event at `at`, against quality.freshness_minutes."""
+def freshness(settings: Settings, at: datetime, artifacts_dir: Path) -> Finding:
+    """`dbt source freshness` of bronze judged at `at`: minutes since the newest row arrived
+    (ingested_at), WARN past status.freshness_warn_minutes, FAIL past quality.freshness_minutes.
+    """
+    sources = artifacts_dir / "target" / "sources.json"
+    sources.unlink(missing_ok=True)
+    command = ["source", "freshness", "--select", f"source:{BRONZE_SOURCE}"]
+    at_text = at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    try:
+        run_project(settings, command, artifacts_dir, more_vars={"freshness_at": at_text})
+    except DbtCommandError as error:
+        # dbt exits non-zero when the source is past error_after, or could not be read:
+        # sources.json says which; without it the failure is dbt's own.
+        if not sources.is_file():
+            return measured(
+                "freshness", None, settings.quality.freshness_minutes, False, str(error)
+            )
+    return freshness_finding(settings, sources, at)
+
+
+def freshness_finding(settings: Settings, sources: Path, at: datetime) -> Finding:
+    """The Finding of bronze's result in dbt's sources.json, at the level dbt gave it."""
     window = settings.quality.freshness_minutes
-    newest = _bronze_scalar(
-        settings, "select max(event_at) from delta_scan(?) where event_at <= ?", [at]
+    results = json.loads(sources.read_text(encoding="utf-8"))["results"]
+    unique_id = f"source.lakehouse.{BRONZE_SOURCE}"
+    result = next((item for item in results if item["unique_id"] == unique_id), None)
+    if result is None or result["status"] not in FRESHNESS_LEVELS:
+        # A "runtime error": no bronze table, or no row with an arrival time.
+        error = (result or {}).get("error") or f"no result for {unique_id} in {sources}"
+        reason = str(error).strip().splitlines()[0]
+        return measured("freshness", None, window, False, f"no bronze arrival at {at}: {reason}")
+    level = FRESHNESS_LEVELS[result["status"]]
+    age = round(float(result["max_loaded_at_time_ago_in_s"]) / 60, 1)
+    message = (
+        f"newest bronze row arrived {result['max_loaded_at']}, {age:g} min before "
+        f"{at.isoformat()} ({'outside' if level == FAIL else 'within'} the {window} min "
+        f"window; WARN past {settings.status.freshness_warn_minutes})"
     )
-    if not isinstance(newest, datetime):
-        return measured("freshness", None, window, False, f"no bronze event up to {at}")
-    age = round((at - newest).total_seconds() / 60, 1)
-    passed = age <= window
-    return measured(
-        "freshness",
-        age,
-        window,
-        passed,
-        f"newest event {newest.isoformat()} is {age:g} min old at {at.isoformat()} "
-        f"({'within' if passed else 'outside'} the {window} min window)",
-    )
+    return Finding("freshness", level, message, age, window)
 
 
 def volume(settings: Settings, at: datetime) -> Finding:

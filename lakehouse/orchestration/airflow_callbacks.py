@@ -1,18 +1,21 @@
 """Airflow callbacks: a failed task or a missed deadline becomes a Slack message and an email.
 
-Called by Airflow with its context; Airflow itself is imported only for email, so the
-message building is tested without it. Settings are read when the callback runs, which
-lets the webhook URL come from the environment (LAKEHOUSE__ALERTS__SLACK_WEBHOOK_URL).
+Called by Airflow with its context. Slack goes through the Slack provider's webhook hook,
+email through Airflow's SMTP; both are imported when an alert is sent, so the message
+building is tested without Airflow. The webhook URL is a secret and lives where Airflow
+keeps secrets: in the connection alerts.slack_conn_id names (for example the variable
+AIRFLOW_CONN_LAKEHOUSE_SLACK, or a secrets backend), not in conf/.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from lakehouse.config import load_settings
-from lakehouse.monitoring.alerts import Alert, send_slack
+from lakehouse.monitoring.alerts import Alert, slack_payload
 from lakehouse.settings import AlertsConfig
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,41 @@ def failure_alert(context: Mapping[str, Any]) -> Alert:
         reason=reason,
         details={"try": str(getattr(task_instance, "try_number", "?"))},
     )
+
+
+def send_slack(config: AlertsConfig, alert: Alert) -> bool:
+    """Post the alert's payload through the Slack connection; False (and a warning) when no
+    connection is configured or defined, or Slack cannot be reached.
+
+    The provider's hook rather than its SlackWebhookNotifier: the notifier renders its text
+    as a Jinja template, and an alert quotes the task's exception, which may hold `{{`.
+    """
+    if not config.slack_conn_id:
+        log.warning("no alerts.slack_conn_id configured; alert not sent:\n%s", alert.text())
+        return False
+    # Imported here (lakehouse runs without Airflow), before the try whose except names one.
+    from airflow.providers.common.compat.sdk import AirflowNotFoundException  # noqa: PLC0415
+    from airflow.providers.slack.hooks.slack_webhook import SlackWebhookHook  # noqa: PLC0415
+
+    try:
+        hook = SlackWebhookHook(
+            slack_webhook_conn_id=config.slack_conn_id,
+            timeout=math.ceil(config.timeout_seconds),
+        )
+        hook.send_dict(slack_payload(alert))
+    except AirflowNotFoundException as error:
+        log.warning(
+            "no Slack webhook in Airflow connection %r (%s); alert not sent:\n%s",
+            config.slack_conn_id,
+            error,
+            alert.text(),
+        )
+        return False
+    except Exception as error:
+        # An unreachable Slack must not hide the failure being reported, nor fail a callback.
+        log.warning("Slack webhook failed (%s); alert was:\n%s", error, alert.text())
+        return False
+    return True
 
 
 def send_email(config: AlertsConfig, alert: Alert) -> None:

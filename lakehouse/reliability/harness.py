@@ -4,6 +4,16 @@ The ground truth of a drill is the ledger (lakehouse.monitoring.reconcile): ever
 record has a coordinate (topic, partition, offset); after the drill each coordinate must
 appear exactly once across bronze and quarantine, and their number must equal what Kafka
 holds.
+
+The commit readers (delta_versions, commit_actions, streaming_batch_of,
+transaction_versions) read `_delta_log/<version>.json` themselves, not through the
+`deltalake` package: the drills need the `txn` action of each commit (which micro-batch
+wrote it), and deltalake 1.6.6 gives only the latest transaction version per application
+id of a snapshot (`DeltaTable.transaction_version`) and, per commit, only its commitInfo
+(`history()`), which for the job's idempotent foreachBatch writes names no batch. Rebuilding
+each commit's batch from deltalake would mean loading every version's snapshot and comparing
+them. The readers expect the JSON commit files of a young local table (a drill's, never one
+whose old commits log cleanup has removed).
 """
 
 from __future__ import annotations

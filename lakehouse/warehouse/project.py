@@ -24,6 +24,9 @@ def dbt_vars(settings: Settings) -> dict[str, str]:
         "reference_path": duckdb_uri(settings.reference_location),
         "lookback_minutes": str(warehouse.lookback_minutes),
         "data_tests_arrivals_minutes": str(warehouse.data_tests_arrivals_minutes),
+        # The bronze source's freshness thresholds (dbt/models/staging/_staging.yml).
+        "freshness_warn_minutes": str(settings.status.freshness_warn_minutes),
+        "freshness_error_minutes": str(settings.quality.freshness_minutes),
     }
     if warehouse.target == "snowflake":
         snowflake = warehouse.snowflake
@@ -47,8 +50,13 @@ def dbt_vars(settings: Settings) -> dict[str, str]:
     return variables
 
 
-def run_project(settings: Settings, command: list[str], artifacts_dir: Path | None = None) -> None:
-    """Run `dbt <command>` on the configured target with the settings' vars."""
+def run_project(
+    settings: Settings,
+    command: list[str],
+    artifacts_dir: Path | None = None,
+    more_vars: dict[str, str] | None = None,
+) -> None:
+    """Run `dbt <command>` on the configured target with the settings' vars (and more_vars)."""
     warehouse = settings.warehouse
     database = settings.path(warehouse.duckdb_path)
     run_dbt(
@@ -56,7 +64,7 @@ def run_project(settings: Settings, command: list[str], artifacts_dir: Path | No
         project_dir=settings.path(warehouse.dbt_project_dir),
         duckdb_path=database,
         extension_dir=settings.path(warehouse.duckdb_extension_dir),
-        dbt_vars=dbt_vars(settings),
+        dbt_vars=dbt_vars(settings) | (more_vars or {}),
         target=warehouse.target,
         artifacts_dir=artifacts_dir,
         s3_options=duckdb_s3_options(settings.s3),

@@ -16,7 +16,7 @@ import pytest
 from lakehouse.orchestration.operators import AIRFLOW_VENV
 from lakehouse.settings import PROJECT_ROOT
 
-EXPECTED_TESTS = 16
+EXPECTED_TESTS = 20
 
 
 @pytest.mark.integration

@@ -20,7 +20,7 @@ import pytest
 
 from lakehouse.config import load_settings
 from lakehouse.settings import Settings
-from lakehouse.warehouse.dbt import run_dbt
+from lakehouse.warehouse.dbt import DbtCommandError, run_dbt
 from lakehouse.warehouse.project import dbt_vars
 from tests.dbt.snowflake_emulator import (
     EMULATOR_PORT_VARIABLE,
@@ -90,7 +90,13 @@ def fill_emulator(port: int, settings: Settings) -> None:
         connection.close()
 
 
-def emulator_dbt(command: list[str], settings: Settings, artifacts: Path, port: int) -> None:
+def emulator_dbt(
+    command: list[str],
+    settings: Settings,
+    artifacts: Path,
+    port: int,
+    more_vars: dict[str, str] | None = None,
+) -> None:
     """Run dbt against the emulator with the vars the settings give the snowflake target."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv(EMULATOR_PORT_VARIABLE, str(port))
@@ -99,7 +105,7 @@ def emulator_dbt(command: list[str], settings: Settings, artifacts: Path, port: 
             project_dir=settings.path(settings.warehouse.dbt_project_dir),
             duckdb_path=artifacts / "unused.duckdb",
             extension_dir=artifacts / "unused-extensions",
-            dbt_vars=dbt_vars(settings),
+            dbt_vars=dbt_vars(settings) | (more_vars or {}),
             target=EMULATOR_TARGET,
             artifacts_dir=artifacts,
         )
@@ -348,3 +354,28 @@ def test_the_snowflake_bronze_source_follows_bronze_read(
 
     assert "from LAKEHOUSE.BRONZE.LISTENING_EVENTS_EXTERNAL" in compiled
     assert "convert_timezone('UTC', event_at)" in compiled
+
+
+def test_bronze_source_freshness_runs_on_the_emulator(
+    built_on_emulator: Path, emulator_port: int, tmp_path: Path
+) -> None:
+    # The quality DAG's freshness check on Snowflake: bronze's newest arrival (e7, ingested
+    # 2 May 00:20:06) three hours before the moment the check is judged at is past the
+    # 120-minute error threshold; dbt exits 1 and says so in sources.json.
+    with pytest.raises(DbtCommandError):
+        emulator_dbt(
+            ["source", "freshness", "--select", "source:bronze.listening_events"],
+            snowflake_settings(),
+            tmp_path,
+            emulator_port,
+            more_vars={"freshness_at": "2024-05-02 03:20:06"},
+        )
+    results = json.loads((tmp_path / "target" / "sources.json").read_text())["results"]
+    assert [
+        (result["unique_id"], result["status"], result["max_loaded_at_time_ago_in_s"])
+        for result in results
+    ] == [("source.lakehouse.bronze.listening_events", "error", 10800.0)]
+    assert results[0]["max_loaded_at"].startswith("2024-05-02T00:20:06")
+    log = (tmp_path / "logs" / "dbt.log").read_text()
+    assert "from LAKEHOUSE.BRONZE.LISTENING_EVENTS_ICEBERG" in log
+    assert "cast('2024-05-02 03:20:06 +00:00' as timestamp_tz)" in log

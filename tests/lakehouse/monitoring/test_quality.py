@@ -10,8 +10,10 @@ import pytest
 from pyspark.sql import SparkSession
 
 from lakehouse.config import load_settings
+from lakehouse.lake.tables import all_tables
 from lakehouse.monitoring import quality
-from lakehouse.monitoring.findings import FAIL, OK, Finding
+from lakehouse.monitoring.findings import FAIL, OK, WARN, Finding
+from lakehouse.monitoring.status import table_findings, tables_with_freshness
 from lakehouse.sandbox import sandbox_environment
 from lakehouse.settings import Settings
 
@@ -59,8 +61,11 @@ def test_dbt_tests_pass_only_when_every_test_passed(tmp_path: Path) -> None:
     assert not quality.dbt_tests(tmp_path / "missing.json").passed
 
 
-def test_checks_fail_on_an_empty_lake(settings: Settings) -> None:
-    assert not quality.freshness(settings, AT).passed
+def test_checks_fail_on_an_empty_lake(settings: Settings, tmp_path: Path) -> None:
+    # dbt cannot read a bronze table that is not there: a runtime error, which FAILs.
+    empty = quality.freshness(settings, AT, tmp_path / "dbt")
+    assert (empty.level, empty.value) == (FAIL, None)
+    assert empty.message.startswith("no bronze arrival at 2026-11-23 12:00:00+00:00: ")
     assert not quality.silver_retention(settings).passed
     assert not quality.volume(settings, AT).passed
     gold = quality.gold_non_empty(settings)
@@ -71,27 +76,79 @@ def test_checks_fail_on_an_empty_lake(settings: Settings) -> None:
         assert f"{name} missing" in gold.message
 
 
-def _write_bronze(spark: SparkSession, settings: Settings, times: list[datetime]) -> None:
+def _write_bronze(
+    spark: SparkSession, settings: Settings, times: list[datetime], column: str = "event_at"
+) -> None:
     rows = [(f"e{i}", moment) for i, moment in enumerate(times)]
-    frame = spark.createDataFrame(rows, "event_id string, event_at timestamp")
+    frame = spark.createDataFrame(rows, f"event_id string, {column} timestamp")
     frame.write.format("delta").save(settings.bronze_events_location)
 
 
-def test_freshness_and_volume_over_bronze(spark: SparkSession, settings: Settings) -> None:
+def test_volume_over_bronze(spark: SparkSession, settings: Settings) -> None:
     # 10 events in the last 24 hours, 14 per day over the 7 days before: ratio 10/14.
     recent = [AT - timedelta(minutes=30 + i) for i in range(10)]
     history = [AT - timedelta(days=2, hours=i) for i in range(98)]
     future = [AT + timedelta(hours=1)]
     _write_bronze(spark, settings, recent + history + future)
 
-    fresh = quality.freshness(settings, AT)
-    assert (fresh.passed, fresh.value) == (True, 30.0)
-    # Later, the newest event is the one an hour after AT (events after `at` do not count).
-    stale = quality.freshness(settings, AT + timedelta(hours=4))
-    assert (stale.passed, stale.value) == (False, 180.0)
-    assert "outside the 120 min window" in stale.message
-
     volume = quality.volume(settings, AT)
     assert (volume.passed, volume.value) == (True, round(10 / 14, 3))
     dropped = quality.volume(settings, AT + timedelta(days=1, hours=2))
     assert (dropped.passed, dropped.value) == (False, 0.0)
+
+
+def test_freshness_is_dbt_source_freshness_of_bronze_arrivals(
+    spark: SparkSession, settings: Settings, tmp_path: Path
+) -> None:
+    # Arrivals (ingested_at) 20 and 45 minutes before AT, and one row that has none.
+    arrivals = [AT - timedelta(minutes=20), AT - timedelta(minutes=45), None]
+    _write_bronze(spark, settings, arrivals, column="ingested_at")  # type: ignore[arg-type]
+    artifacts = tmp_path / "dbt"
+
+    fresh = quality.freshness(settings, AT, artifacts)
+    assert (fresh.level, fresh.value, fresh.threshold) == (OK, 20.0, 120)
+    assert fresh.message == (
+        "newest bronze row arrived 2026-11-23T11:40:00+00:00, 20 min before "
+        "2026-11-23T12:00:00+00:00 (within the 120 min window; WARN past 30)"
+    )
+    # dbt's own result, with the thresholds conf/ gave it as vars.
+    result = json.loads((artifacts / "target" / "sources.json").read_text())["results"][0]
+    assert (result["unique_id"], result["status"]) == (
+        "source.lakehouse.bronze.listening_events",
+        "pass",
+    )
+    assert result["criteria"]["warn_after"] == {"count": 30, "period": "minute"}
+    assert result["criteria"]["error_after"] == {"count": 120, "period": "minute"}
+
+    stale = quality.freshness(settings, AT + timedelta(hours=3), artifacts)
+    assert (stale.level, stale.value, stale.passed) == (FAIL, 200.0, False)
+    assert stale.message == (
+        "newest bronze row arrived 2026-11-23T11:40:00+00:00, 200 min before "
+        "2026-11-23T15:00:00+00:00 (outside the 120 min window; WARN past 30)"
+    )
+    with pytest.raises(quality.QualityCheckError, match=r"^FAIL freshness: newest bronze row"):
+        quality.raise_on_failure([stale])
+
+
+def test_status_grades_bronze_freshness_as_dbt_does(
+    spark: SparkSession, settings: Settings, tmp_path: Path
+) -> None:
+    # `lakehouse status` reads the same column itself (dbt's start-up is too slow for an
+    # interactive view); at every moment both must give the same level. On a threshold is
+    # not past it: 120 minutes is a WARN (which passes), two seconds more a FAIL (though
+    # status shows that age rounded to 120.0 minutes).
+    _write_bronze(spark, settings, [AT], column="ingested_at")
+    tables = all_tables(settings)
+    levels = {}
+    for seconds in (30 * 60, 30 * 60 + 2, 120 * 60, 120 * 60 + 2):
+        at = AT + timedelta(seconds=seconds)
+        dbt_level = quality.freshness(settings, at, tmp_path / "dbt").level
+        bronze = table_findings(settings, tables_with_freshness(tables, settings, at), at)[0]
+        assert bronze.check == "bronze_freshness"
+        levels[seconds] = (dbt_level, bronze.level)
+    assert levels == {
+        1800: (OK, OK),
+        1802: (WARN, WARN),
+        7200: (WARN, WARN),
+        7202: (FAIL, FAIL),
+    }

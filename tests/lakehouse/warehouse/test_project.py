@@ -9,7 +9,7 @@ from lakehouse.config import load_settings
 from lakehouse.warehouse.project import dbt_vars, refresh_bronze
 
 
-def test_duckdb_target_gets_only_the_lake_paths_and_the_arrival_windows() -> None:
+def test_duckdb_target_gets_only_the_lake_paths_the_arrival_windows_and_freshness() -> None:
     settings = load_settings("local", environ={})
 
     assert dbt_vars(settings) == {
@@ -17,6 +17,9 @@ def test_duckdb_target_gets_only_the_lake_paths_and_the_arrival_windows() -> Non
         "reference_path": settings.reference_location,
         "lookback_minutes": "5",
         "data_tests_arrivals_minutes": "60",
+        # status.freshness_warn_minutes and quality.freshness_minutes of conf/base.yaml.
+        "freshness_warn_minutes": "30",
+        "freshness_error_minutes": "120",
     }
 
 
