@@ -1,11 +1,10 @@
 {#
-    dbt's own default__collect_freshness (dbt-adapters' global project), with one change:
-    when var freshness_at is given (a UTC wall-clock time as text), the age of the newest
-    row is measured at that moment instead of at the warehouse's clock. The quality DAG
-    passes the end of its data interval, so a run judges its own interval, as its other
-    checks do, and a re-run of an old interval gives that interval's answer. Without the
-    var it is dbt's query as dbt ships it. The project's version wins over dbt's because
-    dispatch looks in the root project first.
+    The project's answer to dbt's collect_freshness hook (dispatch looks in the root
+    project first): the newest loaded_at_field of the source, and the moment its age is
+    measured at. That moment is var freshness_at when given (UTC wall-clock text: the
+    quality DAG passes the end of its data interval, so a run judges its own interval as
+    its other checks do, and a re-run of an old interval gives that interval's answer);
+    otherwise the warehouse's current time.
 #}
 {% macro default__collect_freshness(source, loaded_at_field, filter) %}
     {%- set at = var('freshness_at', none) -%}

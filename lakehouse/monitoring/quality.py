@@ -93,7 +93,12 @@ def freshness(settings: Settings, at: datetime, artifacts_dir: Path) -> Finding:
     command = ["source", "freshness", "--select", f"source:{BRONZE_SOURCE}"]
     at_text = at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
     try:
-        run_project(settings, command, artifacts_dir, more_vars={"freshness_at": at_text})
+        run_project(
+            _beside_the_warehouse(settings, artifacts_dir),
+            command,
+            artifacts_dir,
+            more_vars={"freshness_at": at_text},
+        )
     except DbtCommandError as error:
         # dbt exits non-zero when the source is past error_after, or could not be read:
         # sources.json says which; without it the failure is dbt's own.
@@ -102,6 +107,17 @@ def freshness(settings: Settings, at: datetime, artifacts_dir: Path) -> Finding:
                 "freshness", None, settings.quality.freshness_minutes, False, str(error)
             )
     return freshness_finding(settings, sources, at)
+
+
+def _beside_the_warehouse(settings: Settings, artifacts_dir: Path) -> Settings:
+    """On DuckDB, dbt opens its database file for writing even to read a source, and the
+    transformation DAG's dbt may hold the warehouse's lock at that moment. Bronze is read in
+    place (delta_scan), so the freshness run gets a scratch database of its own."""
+    if settings.warehouse.target != "duckdb":
+        return settings
+    scratch = str(artifacts_dir / "freshness.duckdb")
+    warehouse = settings.warehouse.model_copy(update={"duckdb_path": scratch})
+    return settings.model_copy(update={"warehouse": warehouse})
 
 
 def freshness_finding(settings: Settings, sources: Path, at: datetime) -> Finding:

@@ -119,6 +119,9 @@ def test_freshness_is_dbt_source_freshness_of_bronze_arrivals(
     )
     assert result["criteria"]["warn_after"] == {"count": 30, "period": "minute"}
     assert result["criteria"]["error_after"] == {"count": 120, "period": "minute"}
+    # dbt ran on a scratch database beside its artifacts, never holding the warehouse's lock.
+    assert (artifacts / "freshness.duckdb").is_file()
+    assert not settings.path(settings.warehouse.duckdb_path).exists()
 
     stale = quality.freshness(settings, AT + timedelta(hours=3), artifacts)
     assert (stale.level, stale.value, stale.passed) == (FAIL, 200.0, False)
