@@ -33,9 +33,11 @@ from pyspark.sql import functions as F
 
 from jobs.bronze_writer import (
     BRONZE_STATS_COLUMNS,
+    PLAIN_ENCODED_COLUMNS,
     QUARANTINE_STATS_COLUMNS,
     append_counting,
     append_once,
+    parquet_column_settings,
     prepare_table,
 )
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
@@ -152,6 +154,35 @@ def one_pattern_prefilter() -> Iterator[None]:
         yield
     finally:
         bronze._may_hold_non_text = current
+
+
+@contextmanager
+def generator_steps() -> Iterator[None]:
+    """The parse as earlier releases built it: each step's columns computed inside a
+    generator, inline(array(struct(...))), which Spark evaluates without generated code."""
+    projected = bronze._with_columns
+
+    def in_generator(frame: DataFrame, *columns: Column) -> DataFrame:
+        return frame.select("*", F.inline(F.array(F.struct(*columns))))
+
+    bronze._with_columns = in_generator
+    try:
+        yield
+    finally:
+        bronze._with_columns = projected
+
+
+@contextmanager
+def dictionary_everywhere(spark: SparkSession) -> Iterator[None]:
+    """Parquet's default: a dictionary tried on every column, the unique ones included."""
+    settings = parquet_column_settings()
+    for key in settings:
+        spark.conf.unset(key)
+    try:
+        yield
+    finally:
+        for key, value in settings.items():
+            spark.conf.set(key, value)
 
 
 class Profile:
@@ -315,6 +346,19 @@ def write_levers(spark: SparkSession, run: Profile, staged: DataFrame) -> list[d
             under_conf(spark, OPTIMIZE_WRITE, str(not optimized).lower(), job_write),
         )
     )
+
+    def dictionary_write() -> float:
+        with dictionary_everywhere(spark):
+            return job_write()
+
+    levers.append(
+        measured(
+            "Parquet dictionary",
+            f"off for {', '.join(PLAIN_ENCODED_COLUMNS)}",
+            "on for every column (Parquet's default)",
+            dictionary_write,
+        )
+    )
     codec = spark.conf.get(CODEC, "snappy") or "snappy"
     levers += [
         measured("Parquet codec", codec, other, under_conf(spark, CODEC, other, job_write))
@@ -369,6 +413,9 @@ def profile(
     """Seconds per stage over the whole input, the record count, and (with `levers`) the
     levers."""
     run = Profile(spark, settings, scratch)
+    # The job's session writes the unique columns without a dictionary (prepare_tables).
+    for key, value in parquet_column_settings().items():
+        spark.conf.set(key, value)
     records = kafka_batch(spark, settings, settings.ingest.min_partitions)
     count = records.count()  # also warms the JVM, the Kafka consumer pool and the planner
     # The first Delta write of a session loads Delta's classes and caches: not the stages'.
@@ -450,6 +497,12 @@ def measure_levers(
     )
 
     parse_variants = (
+        (
+            "parse steps",
+            "generated projections, one generator as the filter's fence",
+            "each step inside a generator (evaluated without generated code)",
+            generator_steps,
+        ),
         (
             "type check of text fields",
             "string read, exact check only where a value looks non-text",

@@ -48,6 +48,18 @@ KAFKA_COORDINATES = "kafka_topic,kafka_partition,kafka_offset"
 BRONZE_STATS_COLUMNS = f"event_at,ingested_at,{KAFKA_COORDINATES}"
 QUARANTINE_STATS_COLUMNS = f"ingested_at,{KAFKA_COORDINATES}"
 
+# Parquet builds a dictionary for each column of each file until the dictionary outgrows its
+# page, then writes the values plain. For the columns that hold a new value for (nearly)
+# every event, the raw JSON and the ids, that is hashing and comparing for nothing: about a
+# seventh of the bronze write's time (docs/PERFORMANCE.md, "Levers"). Spark passes session
+# settings to the Parquet writer, which takes per-column ones after a "#".
+PLAIN_ENCODED_COLUMNS = ("raw_value", "event_id", "session_id")
+
+
+def parquet_column_settings() -> dict[str, str]:
+    """The session settings that write PLAIN_ENCODED_COLUMNS without a dictionary."""
+    return {f"parquet.enable.dictionary#{column}": "false" for column in PLAIN_ENCODED_COLUMNS}
+
 
 def prepare_table(
     spark: SparkSession,
@@ -78,7 +90,10 @@ def prepare_table(
 
 
 def prepare_tables(spark: SparkSession, settings: Settings, parsed: DataFrame) -> None:
-    """Both tables exist, with the contract's schema, before the first batch."""
+    """Both tables exist, with the contract's schema, before the first batch; the session
+    writes their Parquet files as PLAIN_ENCODED_COLUMNS says."""
+    for key, value in parquet_column_settings().items():
+        spark.conf.set(key, value)
     prepare_table(
         spark,
         settings.bronze_events_location,

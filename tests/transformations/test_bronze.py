@@ -221,3 +221,12 @@ def test_every_record_lands_in_exactly_one_table(spark: SparkSession) -> None:
     assert bronze_offsets.isdisjoint(quarantine_offsets)
     assert bronze_offsets | quarantine_offsets == set(range(len(values)))
     assert len(quarantine_offsets) == 11
+
+
+@pytest.mark.parametrize("table", [valid_events, quarantined_records])
+def test_each_record_is_parsed_once_per_table(spark: SparkSession, table: Any) -> None:
+    """The filter on quarantine_reason stays above the parse (transformations.bronze._fenced):
+    the optimized plan reads the record with the event schema once, not once per use."""
+    plan = parse(spark, [encoded(event())]).transform(table)._jdf.queryExecution()
+    optimized = plan.optimizedPlan().toString()
+    assert optimized.count("from_json(StructField(event_id,StringType,true)") == 1
