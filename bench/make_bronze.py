@@ -72,15 +72,19 @@ def synthetic_bronze(
         spark, reference / "tracks.parquet", ["track_id", "artist_id", "duration_ms"]
     )
     event_at, ingested_at = event_and_arrival_times(first_id, rows, new=new)
-    mixer = F.xxhash64("id")
+    # Each attribute from its own hash of the id: with one hash for both, user (mod the user
+    # count) and event type (mod 5) were tied whenever 5 divides the user count, and every
+    # user only ever played, only skipped or only liked.
     event_types = F.array(*(F.lit(kind) for kind in ("play", "play", "play", "skip", "like")))
     topics = F.create_map(*(F.lit(part) for pair in DEFAULT_TOPICS.items() for part in pair))
     devices = F.array(*(F.lit(device) for device in DEVICES))
     generated = (
         spark.range(first_id, first_id + rows)
-        .withColumn("user_index", F.pmod(mixer, F.lit(user_count)))
+        .withColumn("user_index", F.pmod(F.xxhash64("id"), F.lit(user_count)))
         .withColumn("track_index", F.pmod(F.xxhash64("id", F.lit(1)), F.lit(track_count)))
-        .withColumn("event_type", event_types[F.pmod(mixer, F.lit(5)).cast("int")])
+        .withColumn(
+            "event_type", event_types[F.pmod(F.xxhash64("id", F.lit(7)), F.lit(5)).cast("int")]
+        )
         .withColumn("event_at", event_at)
         .withColumn("ingested_at", ingested_at)
     )
