@@ -58,13 +58,12 @@ def _sizing_lines(sizing: dict[str, Any] | None) -> list[str]:
         return []
     return [
         "",
-        f"The drain and freshness run with `conf/base.yaml`'s sizes: Spark "
+        f"Every section runs with `conf/base.yaml`'s sizes: Spark "
         f"`{sizing['spark_master']}`, driver memory {sizing['driver_memory']}, "
         f"{sizing['shuffle_partitions']} shuffle partitions; the simulator's catalogue of "
         f"{sizing['users']:,} users, {sizing['artists']:,} artists and {sizing['tracks']:,} "
-        "tracks. The dbt section still uses the tests' catalogue (300 users, 60 artists, 600 "
-        "tracks): at the configured one, track_recommendations' full build over 10,000,000 "
-        "events spilled until the disk was full.",
+        "tracks (the dbt section too, since track_recommendations bounds each listener's "
+        "tracks; before that it used the tests' catalogue of 300 users and 600 tracks).",
     ]
 
 

@@ -37,9 +37,8 @@ def machine() -> dict[str, Any]:
 
 
 def product_sizing() -> dict[str, Any]:
-    """The Spark and simulator sizes the drain and freshness sections run with:
-    conf/base.yaml's, not the tests' smaller ones (lakehouse/sandbox.py, TEST_SIZING). The
-    dbt section still runs on the tests' catalogue (see _dbt)."""
+    """The Spark and simulator sizes every section runs with: conf/base.yaml's, not the
+    tests' smaller ones (lakehouse/sandbox.py, TEST_SIZING)."""
     settings = load_settings()
     return {
         "spark_master": settings.spark.master,
@@ -176,10 +175,12 @@ def _freshness_at(
 def _dbt(scale: Scale, root: Path, console: Console) -> dict[str, Any]:
     console.rule(f"dbt on DuckDB: {scale.dbt_events:,} events, then {scale.dbt_new_share:.0%} more")
     root.mkdir(parents=True, exist_ok=True)
-    # The tests' catalogue (300 users, 600 tracks) for now: at conf/base.yaml's 5,000 users
-    # and 20,000 tracks, track_recommendations' full build over 10,000,000 events ran 305 s
-    # and filled the disk with DuckDB's spill (2026-11-27) before it failed.
-    with use_environment(sandbox_environment(root)):
+    # conf/base.yaml's catalogue (5,000 users, 20,000 tracks), as the drain section. Before
+    # track_recommendations bounded each listener's tracks (var
+    # recommendation_tracks_per_listener) its full build at this size over 10,000,000
+    # events ran 305 s and filled the disk with DuckDB's spill, so the section used the
+    # tests' catalogue (300 users, 600 tracks) until then.
+    with use_environment(sandbox_environment(root, test_sized=False)):
         settings = load_settings()
         result = measure_dbt_cost(
             settings, scale.dbt_events, scale.dbt_new_share, root, levers=scale.profile_levers
