@@ -440,8 +440,9 @@ def profile(
 
     measured = measure_levers(run, records, job_s=job_s, rejected=rejected) if levers else []
     # The previous release's work, for the before/after table: every record type-checked
-    # through variants, each table reading and parsing on its own, statistics on every column.
-    with variant_type_check():
+    # through variants inside the parse's generators, each table reading and parsing on its
+    # own, statistics and a Parquet dictionary on every column.
+    with variant_type_check(), generator_steps(), dictionary_everywhere(spark):
         previous = run.parse(records).transform(table_columns)
         previous_s = run.bronze_write(previous, stats_columns=None)
         # Its quarantine query read and parsed every record even when none was rejected.
