@@ -39,6 +39,7 @@ from jobs.bronze_writer import (
     append_once,
     parquet_column_settings,
     prepare_table,
+    use_parquet_column_settings,
 )
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
 from lakehouse.kafka.watermarks import partition_watermarks
@@ -181,8 +182,7 @@ def dictionary_everywhere(spark: SparkSession) -> Iterator[None]:
     try:
         yield
     finally:
-        for key, value in settings.items():
-            spark.conf.set(key, value)
+        use_parquet_column_settings(spark)
 
 
 class Profile:
@@ -414,8 +414,7 @@ def profile(
     levers."""
     run = Profile(spark, settings, scratch)
     # The job's session writes the unique columns without a dictionary (prepare_tables).
-    for key, value in parquet_column_settings().items():
-        spark.conf.set(key, value)
+    use_parquet_column_settings(spark)
     records = kafka_batch(spark, settings, settings.ingest.min_partitions)
     count = records.count()  # also warms the JVM, the Kafka consumer pool and the planner
     # The first Delta write of a session loads Delta's classes and caches: not the stages'.

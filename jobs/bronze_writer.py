@@ -61,6 +61,12 @@ def parquet_column_settings() -> dict[str, str]:
     return {f"parquet.enable.dictionary#{column}": "false" for column in PLAIN_ENCODED_COLUMNS}
 
 
+def use_parquet_column_settings(spark: SparkSession) -> None:
+    """Make the session write PLAIN_ENCODED_COLUMNS without a dictionary."""
+    for key, value in parquet_column_settings().items():
+        spark.conf.set(key, value)
+
+
 def prepare_table(
     spark: SparkSession,
     location: str,
@@ -92,8 +98,7 @@ def prepare_table(
 def prepare_tables(spark: SparkSession, settings: Settings, parsed: DataFrame) -> None:
     """Both tables exist, with the contract's schema, before the first batch; the session
     writes their Parquet files as PLAIN_ENCODED_COLUMNS says."""
-    for key, value in parquet_column_settings().items():
-        spark.conf.set(key, value)
+    use_parquet_column_settings(spark)
     prepare_table(
         spark,
         settings.bronze_events_location,
