@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import statistics
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
+from bench.batch_cost import batches_in_log, measure_batch_cost
 from bench.dbt_cost import measure_dbt_cost
 from bench.drain import DrainResult, bronze_job, ingest_profile, kafka_ceiling, python_baseline
 from bench.freshness import measure_freshness
@@ -77,6 +79,8 @@ def run_benchmarks(
         results["freshness"], results["small_files"], results["freshness_alternatives"] = (
             _freshness(scale, workdir / "freshness", seed, console)
         )
+        if scale.profile_levers:
+            results["batch_cost"] = _batch_cost(workdir / "batch-cost", seed, console)
     if "dbt" in sections:
         results["dbt"] = _dbt(scale, workdir / "dbt", console)
     results["seconds"] = round(time.monotonic() - started, 1)
@@ -100,6 +104,7 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
         measures.append(python_baseline(settings, produced, root / "python-parquet"))
         console.print("bronze job (available-now) ...")
         measures.append(bronze_job(settings, produced, root / "bronze-job.log"))
+        batches = batches_in_log((root / "bronze-job.log").read_text(errors="replace"))
         counts = ledger(settings)
         for measure in measures:
             console.print(f"  {measure.name}: {measure.events_per_second:,.0f} events/s")
@@ -120,6 +125,8 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
                 for measure in measures
             ],
             "profile": profile,
+            # The job's own micro-batches: the first pays for the fresh JVM's warm-up.
+            "bronze_batches": [asdict(batch) for batch in batches],
             "bronze_rows": counts.bronze,
             "quarantine_rows": counts.quarantine,
             "lost": counts.lost,
@@ -154,6 +161,17 @@ def _freshness(
     )
 
 
+def _batch_cost(root: Path, seed: int, console: Console) -> list[dict[str, Any]]:
+    console.rule("fixed cost of a micro-batch: small batches, each lever both ways")
+    rows = measure_batch_cost(root, seed)
+    for row in rows:
+        console.print(
+            f"  {row.lever} {row.setting}: median {row.median_seconds:.2f}s a batch of "
+            f"{row.records_per_batch:,} records over {row.batches} batches"
+        )
+    return [asdict(row) for row in rows]
+
+
 def _freshness_at(
     scale: Scale, settings: Settings, seed: int, root: Path, console: Console
 ) -> dict[str, Any]:
@@ -169,7 +187,15 @@ def _freshness_at(
         f"  p50 {result.p50:.2f}s, p95 {result.p95:.2f}s, max {result.maximum:.2f}s "
         f"over {result.events:,} events (sent at {result.achieved_rate:,.0f}/s)"
     )
-    return {**asdict(result), "trigger_interval": interval}
+    # The micro-batches that carried data, warm-up included: how long and how big they ran.
+    batches = batches_in_log((root / "job.log").read_text(errors="replace"))
+    return {
+        **asdict(result),
+        "trigger_interval": interval,
+        "batches": len(batches),
+        "median_batch_seconds": statistics.median(b.seconds for b in batches) if batches else 0,
+        "median_batch_records": statistics.median(b.records for b in batches) if batches else 0,
+    }
 
 
 def _dbt(scale: Scale, root: Path, console: Console) -> dict[str, Any]:

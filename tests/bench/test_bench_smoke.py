@@ -42,12 +42,17 @@ def test_smoke_run_measures_everything_and_reports_it(tmp_path: Path) -> None:
     assert profile["previous_release_batch"] > 0
     # Smoke scale times the stages only; `make bench` measures the levers too.
     assert profile["levers"] == []
+    # The job's own micro-batches, read from its progress lines, hold every event once.
+    assert sum(batch["records"] for batch in drain["bronze_batches"]) == drain["produced"]
+    assert "batch_cost" not in results  # the fixed-cost drains are levers too
 
     fresh = results["freshness"]
     assert fresh["sent"] == fresh["events"] == SMOKE.freshness_rate * SMOKE.freshness_seconds
     assert fresh["warm_up_events"] == SMOKE.freshness_rate
     assert fresh["caught_up"] is True
     assert 0 < fresh["p50"] <= fresh["p95"] <= fresh["maximum"] < 120
+    assert fresh["batches"] >= 2  # the warm-up's, then the steady traffic's
+    assert 0 < fresh["median_batch_records"] <= fresh["warm_up_events"] + fresh["sent"]
 
     files = results["small_files"]
     assert 0 < files["rows"] <= fresh["warm_up_events"] + fresh["events"]

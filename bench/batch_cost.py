@@ -1,0 +1,142 @@
+"""The fixed cost of a micro-batch, and the bronze job's batches one by one.
+
+Freshness is bounded by what a micro-batch costs when it carries almost nothing: an event
+waits for the batch in flight, then for its own. To measure that cost the bronze job drains a
+few tens of thousands of events in micro-batches of BATCH_RECORDS (ingest.max_offsets_per_trigger),
+so each batch's seconds are nearly all fixed work: planning, the Spark jobs' tasks, the Delta
+commit and its post-commit hooks. The job runs with the configured settings and with each
+lever the other way, alternately, in the same session.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.drain import bronze_job
+from lakehouse import pipeline
+from lakehouse.config import load_settings
+from lakehouse.kafka.watermarks import count_messages
+from lakehouse.sandbox import sandbox_stack, use_environment
+
+BATCH_RECORDS = 2_000
+BATCHES = 20
+# The first batches of a fresh JVM pay for class loading, code generation and JIT
+# compilation; the fixed cost is read from the batches after them.
+WARM_UP_BATCHES = 3
+ROUNDS = 2
+
+# (lever, Spark property, the other setting): each runs against the configured setting.
+LEVERS = (("Delta auto compaction", "spark.databricks.delta.autoCompact.enabled", "false"),)
+
+# jobs/bronze_ingest.py's ProgressPrinter line.
+PROGRESS_LINE = re.compile(
+    r"^\[ingest\] \S+: batch (?P<batch>\d+): (?P<records>[\d,]+) records in "
+    r"(?P<seconds>[\d.]+) s .*\(addBatch (?P<add_batch>\d+) ms"
+)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One micro-batch from the job's progress lines."""
+
+    batch_id: int
+    records: int
+    seconds: float
+    add_batch_ms: int
+
+
+def batches_in_log(text: str) -> list[Batch]:
+    """The micro-batches the bronze job reported, in order (batches without records, which a
+    continuous query may run, are left out)."""
+    found = []
+    for line in text.splitlines():
+        match = PROGRESS_LINE.match(line)
+        if match and int(match["records"].replace(",", "")) > 0:
+            found.append(
+                Batch(
+                    int(match["batch"]),
+                    int(match["records"].replace(",", "")),
+                    float(match["seconds"]),
+                    int(match["add_batch"]),
+                )
+            )
+    return found
+
+
+@dataclass(frozen=True)
+class BatchCost:
+    """Seconds per full micro-batch after the warm-up, for one setting over its rounds."""
+
+    lever: str
+    setting: str
+    configured: bool
+    batches: int
+    records_per_batch: int
+    median_seconds: float
+    p90_seconds: float
+    median_add_batch_ms: float
+    first_batch_seconds: float
+
+
+def summarize(lever: str, setting: str, configured: bool, runs: list[list[Batch]]) -> BatchCost:
+    """The full batches after WARM_UP_BATCHES of each run, pooled over the runs."""
+    steady = [
+        batch
+        for run in runs
+        for batch in run[WARM_UP_BATCHES:]
+        if batch.records >= BATCH_RECORDS * 0.9
+    ]
+    if not steady:
+        raise RuntimeError(f"no full micro-batch after the warm-up for {lever} = {setting}")
+    seconds = sorted(batch.seconds for batch in steady)
+    return BatchCost(
+        lever=lever,
+        setting=setting,
+        configured=configured,
+        batches=len(steady),
+        records_per_batch=round(statistics.median(batch.records for batch in steady)),
+        median_seconds=statistics.median(seconds),
+        p90_seconds=seconds[min(len(seconds) - 1, int(0.9 * len(seconds)))],
+        median_add_batch_ms=statistics.median(batch.add_batch_ms for batch in steady),
+        first_batch_seconds=statistics.median(run[0].seconds for run in runs if run),
+    )
+
+
+def measure_batch_cost(root: Path, seed: int) -> list[BatchCost]:
+    """Drain BATCHES x BATCH_RECORDS events with the configured settings and with each lever
+    the other way, ROUNDS times each, alternately; the configured row first."""
+    events = BATCH_RECORDS * BATCHES
+    with sandbox_stack(root, test_sized=False) as (settings, _):
+        pipeline.produce(settings, events=events, rate=None, seed=seed, end=datetime.now(UTC))
+        produced = count_messages(settings.kafka_bootstrap, settings.kafka.topics.values())
+        configured_conf = dict(settings.spark.conf)
+        variants = [("", "", configured_conf)]
+        variants += [(lever, key, {**configured_conf, key: other}) for lever, key, other in LEVERS]
+        runs: dict[str, list[list[Batch]]] = {key: [] for _, key, _ in variants}
+        for round_number in range(ROUNDS):
+            for _, key, conf in variants:
+                name = f"{key or 'configured'}-{round_number}"
+                overrides = {
+                    "LAKEHOUSE__LAKE__ROOT": str(root / name / "lake"),
+                    "LAKEHOUSE__LAKE__CHECKPOINT_ROOT": str(root / name / "checkpoints"),
+                    "LAKEHOUSE__INGEST__MAX_OFFSETS_PER_TRIGGER": str(BATCH_RECORDS),
+                    # The whole dictionary: an override replaces conf/base.yaml's.
+                    "LAKEHOUSE__SPARK__CONF": json.dumps(conf),
+                }
+                with use_environment(overrides):
+                    log = root / f"{name}.log"
+                    bronze_job(load_settings(), produced, log)
+                    runs[key].append(batches_in_log(log.read_text(errors="replace")))
+    rows = []
+    for lever, key, conf in variants:
+        if not key:
+            continue
+        configured_setting = configured_conf.get(key, "Spark's default")
+        rows.append(summarize(lever, configured_setting, True, runs[""]))
+        rows.append(summarize(lever, conf[key], False, runs[key]))
+    return rows
