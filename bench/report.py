@@ -327,8 +327,8 @@ def limits_section(results: dict[str, Any]) -> list[str]:
             f"{fresh['rate']:,}/s it runs at {load:.0%} of that, so each micro-batch carries "
             "what arrived during the previous one and a batch lasts about its fixed cost "
             f"divided by {1 - min(load, 0.99):.2f}. An event waits for the batch in flight, "
-            "then for its own: the delay is about two batch durations. The lever is the "
-            "ingest throughput above.",
+            "then for its own: the delay is about two batch durations. The levers are the "
+            "ingest throughput above and the fixed cost of a micro-batch.",
         ]
         costs = [row for row in results.get("batch_cost") or [] if row["configured"]]
         if costs:
