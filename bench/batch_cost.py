@@ -2,10 +2,11 @@
 
 Freshness is bounded by what a micro-batch costs when it carries almost nothing: an event
 waits for the batch in flight, then for its own. To measure that cost the bronze job drains a
-few tens of thousands of events in micro-batches of BATCH_RECORDS (ingest.max_offsets_per_trigger),
-so each batch's seconds are nearly all fixed work: planning, the Spark jobs' tasks, the Delta
-commit and its post-commit hooks. The job runs with the configured settings and with each
-lever the other way, alternately, in the same session.
+few tens of thousands of events in micro-batches of BATCH_RECORDS
+(ingest.max_offsets_per_trigger), so each batch's seconds are nearly all fixed work:
+planning, the Spark jobs' tasks, the Delta commit and its post-commit hooks. The job runs
+with the configured settings and with each lever the other way, alternately, in the same
+session.
 """
 
 from __future__ import annotations
