@@ -30,6 +30,9 @@ BATCHES = 20
 # compilation; the fixed cost is read from the batches after them.
 WARM_UP_BATCHES = 3
 ROUNDS = 2
+# A batch of at least this share of the batch size counts as full (the last batch of a drain
+# carries what is left over).
+FULL_BATCH_SHARE = 0.9
 
 # (lever, Spark property, the other setting): each runs against the configured setting.
 LEVERS = (("Delta auto compaction", "spark.databricks.delta.autoCompact.enabled", "false"),)
@@ -57,16 +60,19 @@ def batches_in_log(text: str) -> list[Batch]:
     found = []
     for line in text.splitlines():
         match = PROGRESS_LINE.match(line)
-        if match and int(match["records"].replace(",", "")) > 0:
+        records = int(match["records"].replace(",", "")) if match else 0
+        if match and records > 0:
             found.append(
                 Batch(
-                    int(match["batch"]),
-                    int(match["records"].replace(",", "")),
-                    float(match["seconds"]),
-                    int(match["add_batch"]),
+                    int(match["batch"]), records, float(match["seconds"]), int(match["add_batch"])
                 )
             )
     return found
+
+
+def is_full(records: int, batch_size: int) -> bool:
+    """Whether a batch of `records` is a full one of `batch_size`."""
+    return records >= FULL_BATCH_SHARE * batch_size
 
 
 @dataclass(frozen=True)
@@ -90,7 +96,7 @@ def summarize(lever: str, setting: str, configured: bool, runs: list[list[Batch]
         batch
         for run in runs
         for batch in run[WARM_UP_BATCHES:]
-        if batch.records >= BATCH_RECORDS * 0.9
+        if is_full(batch.records, BATCH_RECORDS)
     ]
     if not steady:
         raise RuntimeError(f"no full micro-batch after the warm-up for {lever} = {setting}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only: no display on servers or in CI
 import matplotlib.pyplot as plt
 
-from bench.batch_cost import ROUNDS, WARM_UP_BATCHES
+from bench.batch_cost import ROUNDS, WARM_UP_BATCHES, is_full
 from bench.scales import (
     GOAL_BRONZE_OVER_PYTHON,
     TARGET_BRONZE_OVER_PYTHON,
@@ -494,10 +495,10 @@ def _first_batch(drain: dict[str, Any]) -> tuple[float, float] | None:
     if len(batches) < 2:
         return None
     size = batches[0]["records"]
-    later = sorted(b["seconds"] for b in batches[1:] if b["records"] >= 0.9 * size)
+    later = [b["seconds"] for b in batches[1:] if is_full(b["records"], size)]
     if not later:
         return None
-    return batches[0]["seconds"], later[len(later) // 2]
+    return batches[0]["seconds"], statistics.median(later)
 
 
 def _small_files_section(files: dict[str, Any], interval: str) -> list[str]:
