@@ -29,7 +29,7 @@ class Scale:
 SMOKE = Scale("smoke", drain_events=6_000, freshness_rate=500, freshness_seconds=8,
               dbt_events=20_000, profile_levers=False)  # fmt: skip
 FULL = Scale("full", drain_events=2_000_000, freshness_rate=10_000, freshness_seconds=60,
-             dbt_events=10_000_000, freshness_alternatives=("3 seconds",))  # fmt: skip
+             dbt_events=10_000_000, freshness_alternatives=("1 second",))  # fmt: skip
 # For working on one section (`python -m bench --scale mid --only dbt`, `--only drain`): a
 # fifth of the full dbt input and a quarter of the full drain, minutes on a shared machine.
 MID = Scale("mid", drain_events=500_000, freshness_rate=500, freshness_seconds=8,
