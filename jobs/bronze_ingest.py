@@ -2,7 +2,7 @@
 
 Run it with spark-submit (see `lakehouse ingest --print-command` for the full line):
 
-    spark-submit --jars ... jobs/bronze_ingest.py --env local --trigger available-now
+    spark-submit <jars> jobs/bronze_ingest.py --env local --trigger available-now
 
 Exit codes: 0 done, 1 the query failed, 2 bad configuration, 3 another writer holds the
 tables (see lakehouse/streaming/locks.py), 4 Kafka deleted records before they were ingested and

@@ -2,7 +2,7 @@
 
 Run it with spark-submit like the ingest job (the maintenance DAG does):
 
-    spark-submit --jars ... jobs/bronze_maintenance.py --env local --closed-before 2026-11-23T10:00
+    spark-submit <jars> jobs/bronze_maintenance.py --env local --closed-before 2026-11-23T10:00
 
 It runs beside the streaming job on purpose without its lock: OPTIMIZE only rewrites
 partitions the stream no longer writes to (Delta's conflict checks cover the rest), and

@@ -2,7 +2,7 @@
 
 Run it with spark-submit (the bronze job's line with this file instead):
 
-    spark-submit --jars ... jobs/replay_quarantine.py --env local [--dry-run]
+    spark-submit <jars> jobs/replay_quarantine.py --env local [--dry-run]
 
 Exit codes: 0 done (also when there is no quarantine table yet), 2 bad configuration,
 3 another writer holds the tables (see lakehouse/streaming/locks.py); a Spark error fails the run.

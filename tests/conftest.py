@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,11 +27,12 @@ EMR_BUILD_PYTHON = str(Path(sys.base_prefix) / "bin" / "python3.11")
 @pytest.fixture(scope="session")
 def spark() -> Iterator[SparkSession]:
     """One small local Spark session with Delta, shared by the whole test run."""
-    jars = ",".join(str(jar) for jar in sorted(SPARK_JARS_DIR.glob("*.jar")))
+    # On the driver's class path, not spark.jars: see jar_options (spark_submit.py).
+    jars = os.pathsep.join(str(jar) for jar in sorted(SPARK_JARS_DIR.glob("*.jar")))
     session = (
         SparkSession.builder.master("local[2]")
         .appName("lakehouse-tests")
-        .config("spark.jars", jars)
+        .config("spark.driver.extraClassPath", jars)
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config(
             "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"

@@ -37,7 +37,8 @@ def spark_submit_operator_arguments(
         "spark_binary": submit.spark_binary,
         "name": submit.name,
         "driver_memory": submit.driver_memory,
-        "jars": submit.jars,
+        # None for a local master: the jars are on the driver's class path (conf).
+        "jars": submit.jars or None,
         "conf": submit.conf,
         "application": submit.application,
         "application_args": submit.application_args,

@@ -36,6 +36,26 @@ def spark_jars(settings: Settings) -> list[Path]:
     return jars
 
 
+def is_local(master: str) -> bool:
+    """True for a master that runs the executors inside the driver's JVM (`local`,
+    `local[*]`, `local[2,3]`, ...)."""
+    return master.startswith("local")
+
+
+def jar_options(master: str, jars: list[Path]) -> tuple[str, dict[str, str]]:
+    """How spark-submit gets the connector jars: the --jars value and any conf.
+
+    A cluster's executors fetch --jars from the driver. A local master's executors live in
+    the driver's JVM, yet with --jars Spark still copies every jar through its file server
+    into a scratch folder on each start (the AWS SDK bundle is 612 MB: seconds of every
+    job's start-up, and a copy under /tmp a killed job leaves behind), so there the jars go
+    on the driver's class path instead.
+    """
+    if is_local(master):
+        return "", {"spark.driver.extraClassPath": os.pathsep.join(str(jar) for jar in jars)}
+    return ",".join(str(jar) for jar in jars), {}
+
+
 def spark_environment(settings: Settings, python: Path | None = None) -> dict[str, str]:
     """Environment for spark-submit: Spark from the pyspark package, workers on this Python.
 
@@ -49,7 +69,7 @@ def spark_environment(settings: Settings, python: Path | None = None) -> dict[st
         import pyspark  # noqa: PLC0415
 
         environment["SPARK_HOME"] = str(Path(pyspark.__file__).parent)
-    if settings.spark.master.startswith("local"):
+    if is_local(settings.spark.master):
         # Local runs bind to loopback, not to whatever interface the hostname resolves to.
         environment["SPARK_LOCAL_IP"] = "127.0.0.1"
     return environment
@@ -70,6 +90,7 @@ class SparkSubmit:
     master: str
     name: str
     driver_memory: str
+    # Comma-separated, for a cluster; empty for a local master (see jar_options).
     jars: str
     conf: dict[str, str]
     application: str
@@ -78,7 +99,8 @@ class SparkSubmit:
     def argv(self) -> list[str]:
         """The full spark-submit argument list."""
         command = [self.spark_binary, "--master", self.master, "--name", self.name]
-        command += ["--driver-memory", self.driver_memory, "--jars", self.jars]
+        command += ["--driver-memory", self.driver_memory]
+        command += ["--jars", self.jars] if self.jars else []
         for key, value in self.conf.items():
             command += ["--conf", f"{key}={value}"]
         return [*command, self.application, *self.application_args]
@@ -92,13 +114,15 @@ def spark_submit(
 ) -> SparkSubmit:
     """The spark-submit run of `job` from the settings; spark-submit of `python`'s environment."""
     spark = settings.spark
+    jars, jar_conf = jar_options(spark.master, spark_jars(settings))
     return SparkSubmit(
         spark_binary=str(Path(python or sys.executable).parent / "spark-submit"),
         master=spark.master,
         name=spark.app_name,
         driver_memory=spark.driver_memory,
-        jars=",".join(str(jar) for jar in spark_jars(settings)),
+        jars=jars,
         conf={
+            **jar_conf,
             **DELTA_CONF,
             "spark.sql.shuffle.partitions": str(spark.shuffle_partitions),
             "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
@@ -127,9 +151,12 @@ def printable(command: list[str]) -> str:
     for argument in arguments:
         if argument.startswith("--") and argument != "--env":
             value = next(arguments)
-            if value.count(".jar") > 1:
-                folder = Path(value.split(",")[0]).parent
-                quoted = f'"$(ls {folder}/*.jar | paste -sd, -)"'
+            key, _, jars = value.rpartition("=")
+            if jars.count(".jar") > 1:
+                separator = os.pathsep if key else ","
+                folder = Path(jars.split(separator)[0]).parent
+                prefix = f"{key}=" if key else ""
+                quoted = f'"{prefix}$(ls {folder}/*.jar | paste -sd{separator} -)"'
             else:
                 quoted = shlex.quote(value)
             lines.append(f"{argument} {quoted}")

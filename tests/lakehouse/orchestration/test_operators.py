@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from jobs.bronze_maintenance import closed_partitions_predicate
 from lakehouse.config import ConfigError, load_settings
 from lakehouse.orchestration.emr import EmrConfigError, job_request
 from lakehouse.orchestration.operators import spark_python, spark_submit_operator_arguments
-from lakehouse.streaming.spark_submit import spark_submit_command
+from lakehouse.streaming.spark_submit import jar_options, printable, spark_submit_command
 
 
 def test_the_operator_gets_the_parts_of_the_command_lakehouse_ingest_prints() -> None:
@@ -21,11 +22,35 @@ def test_the_operator_gets_the_parts_of_the_command_lakehouse_ingest_prints() ->
     # The master is not an operator argument: it comes from the Spark connection.
     rebuilt = [arguments["spark_binary"], "--master", settings.spark.master]
     rebuilt += ["--name", arguments["name"], "--driver-memory", arguments["driver_memory"]]
-    rebuilt += ["--jars", arguments["jars"]]
+    rebuilt += ["--jars", arguments["jars"]] if arguments["jars"] else []
     for key, value in arguments["conf"].items():
         rebuilt += ["--conf", f"{key}={value}"]
     assert [*rebuilt, arguments["application"], *arguments["application_args"]] == command
     assert arguments["application_args"] == ["--env", "local", "--trigger", "available-now"]
+
+
+JARS = [Path("/jars/delta-spark.jar"), Path("/jars/kafka-clients.jar")]
+
+
+def test_a_local_master_puts_the_jars_on_the_driver_class_path() -> None:
+    assert jar_options("local[*]", JARS) == (
+        "",
+        {"spark.driver.extraClassPath": "/jars/delta-spark.jar:/jars/kafka-clients.jar"},
+    )
+    command = spark_submit_command(load_settings("local", environ={}))
+    assert "--jars" not in command
+    assert '--conf "spark.driver.extraClassPath=$(ls ' in printable(command)
+    assert '/*.jar | paste -sd: -)"' in printable(command)
+
+
+@pytest.mark.parametrize("master", ["yarn", "spark://host:7077", "k8s://https://host"])
+def test_a_cluster_master_ships_the_jars_with_jars(master: str) -> None:
+    assert jar_options(master, JARS) == ("/jars/delta-spark.jar,/jars/kafka-clients.jar", {})
+    settings = load_settings("local", environ={"LAKEHOUSE__SPARK__MASTER": master})
+    command = spark_submit_command(settings)
+    assert command[command.index("--jars") + 1].count(".jar") >= 2
+    assert not any(part.startswith("spark.driver.extraClassPath=") for part in command)
+    assert '--jars "$(ls ' in printable(command)
 
 
 def test_operator_uses_the_main_environments_spark_submit() -> None:
