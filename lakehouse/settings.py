@@ -94,6 +94,9 @@ class SparkConfig(_Section):
     shuffle_partitions: int = Field(ge=1)
     conf: dict[str, str]
     jars_dir: str
+    # The driver JVM's class-data-sharing archive (lakehouse/streaming/class_archive.py);
+    # None: jobs start without one.
+    class_archive: str | None = None
 
 
 class SimulatorConfig(_Section):

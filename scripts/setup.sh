@@ -3,7 +3,8 @@
 #   1. checks Python 3.11, Java 17+ and Maven, and says how to get what is missing;
 #   2. installs uv (pinned) into .lakehouse/tools, then the locked Python environment (.venv);
 #   3. resolves the JVM jars (Spark's Kafka source, Delta, hadoop-aws; the Kafka broker)
-#      from Maven Central into .lakehouse/jars, once per POM change;
+#      from Maven Central into .lakehouse/jars, once per POM change, and trains the Spark
+#      driver's class archive (.lakehouse/jvm) once per JDK, pyspark and jar set;
 #   4. installs DuckDB's delta extension from its PyPI package into .lakehouse/warehouse;
 #   5. installs checkov (Terraform checks) in its own environment, .lakehouse/checkov;
 #   6. installs Airflow into its own environment (.lakehouse/airflow-venv) from airflow/uv.lock
@@ -74,6 +75,13 @@ resolve_jars() {
 }
 resolve_jars spark
 resolve_jars kafka
+
+# 3b. The Spark driver's class archive, once per JDK, pyspark and jar set -------------------
+# Local jobs map the classes a trained run loaded instead of loading them again (faster
+# start-up; lakehouse/streaming/class_archive.py). Without it jobs still run, only slower
+# to start, so a failed training warns instead of stopping set-up.
+(cd "$ROOT" && "$ROOT/.venv/bin/python" -m lakehouse.streaming.class_archive) \
+  || say "warning: the Spark class archive was not trained (see above); jobs start without it"
 
 # 4. DuckDB's delta extension, from its PyPI package (DuckDB cannot download it here) ------
 "$ROOT/.venv/bin/python" - "$ROOT" <<'PY'

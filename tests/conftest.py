@@ -14,6 +14,7 @@ from lakehouse.config import load_settings
 from lakehouse.kafka.broker import KafkaBroker
 from lakehouse.sandbox import free_port, sandbox_environment
 from lakehouse.settings import PROJECT_ROOT, Settings
+from lakehouse.streaming.class_archive import sharing_option
 from tests.s3_server import S3Server
 from tests.small_run import SmallRun, build_small_run
 
@@ -29,10 +30,13 @@ def spark() -> Iterator[SparkSession]:
     """One small local Spark session with Delta, shared by the whole test run."""
     # On the driver's class path, not spark.jars: see jar_options (spark_submit.py).
     jars = os.pathsep.join(str(jar) for jar in sorted(SPARK_JARS_DIR.glob("*.jar")))
+    # The class archive set-up trained, as every local job gets it (class_archive.py).
+    java_options = sharing_option(load_settings()) or ""
     session = (
         SparkSession.builder.master("local[2]")
         .appName("lakehouse-tests")
         .config("spark.driver.extraClassPath", jars)
+        .config("spark.driver.extraJavaOptions", java_options)
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config(
             "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from lakehouse.lake.object_store import is_s3, spark_s3a_conf
 from lakehouse.settings import PROJECT_ROOT, Settings
+from lakehouse.streaming.class_archive import sharing_option
 
 BRONZE_JOB = PROJECT_ROOT / "jobs" / "bronze_ingest.py"
 SPARK_LOG_CONFIG = PROJECT_ROOT / "conf" / "spark-log4j2.properties"
@@ -125,7 +126,15 @@ def spark_submit(
             **jar_conf,
             **DELTA_CONF,
             "spark.sql.shuffle.partitions": str(spark.shuffle_partitions),
-            "spark.driver.extraJavaOptions": f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
+            "spark.driver.extraJavaOptions": " ".join(
+                filter(
+                    None,
+                    [
+                        f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
+                        sharing_option(settings),
+                    ],
+                )
+            ),
             **storage_conf(settings),
             **spark.conf,
         },
@@ -165,16 +174,20 @@ def printable(command: list[str]) -> str:
     return " \\\n  ".join(lines)
 
 
-def run_job_logged(settings: Settings, job: Path, job_args: list[str], log_path: Path) -> None:
-    """spark-submit `job` with its output appended to `log_path`; raise if it fails."""
-    command = spark_submit_command(settings, job, job_args=job_args)
+def run_logged(settings: Settings, command: list[str], log_path: Path) -> int:
+    """Run a spark-submit `command` with its output appended to `log_path`; its exit code."""
     with log_path.open("a", encoding="utf-8") as log:
-        code = subprocess.run(
+        return subprocess.run(
             command,
             env={**os.environ, **spark_environment(settings)},
             stdout=log,
             stderr=subprocess.STDOUT,
             check=False,
         ).returncode
+
+
+def run_job_logged(settings: Settings, job: Path, job_args: list[str], log_path: Path) -> None:
+    """spark-submit `job` with its output appended to `log_path`; raise if it fails."""
+    code = run_logged(settings, spark_submit_command(settings, job, job_args=job_args), log_path)
     if code != 0:
         raise SparkSubmitError(f"{job.name} failed with exit code {code}; see {log_path}")
