@@ -27,6 +27,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from importlib.metadata import version
+from importlib.util import find_spec
 from pathlib import Path
 
 from lakehouse.settings import PROJECT_ROOT, Settings
@@ -60,12 +61,17 @@ def java_binary() -> str:
 
 
 def archive_key(jars: list[Path]) -> str:
-    """What the archive depends on: the JDK's version, pyspark's, and each connector jar."""
+    """What the archive depends on: the JDK's version, pyspark's install, and each connector
+    jar. The JVM also checks each jar's size and modification time, so a jar resolved again
+    (same name, new time) needs a new archive too."""
     java = subprocess.run(
         [java_binary(), "-version"], capture_output=True, text=True, check=True
     ).stderr
-    parts = [java, version("pyspark")]
-    parts += [f"{jar.name} {jar.stat().st_size}" for jar in jars]
+    spec = find_spec("pyspark")
+    pyspark_jars = Path(spec.origin).parent / "jars" if spec and spec.origin else None
+    installed = pyspark_jars.stat().st_mtime_ns if pyspark_jars and pyspark_jars.is_dir() else 0
+    parts = [java, version("pyspark"), str(installed)]
+    parts += [f"{jar.name} {jar.stat().st_size} {jar.stat().st_mtime_ns}" for jar in jars]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
