@@ -20,6 +20,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_ENV = "local"
 
 
+def is_local_master(master: str) -> bool:
+    """True for a Spark master that runs the executors inside the driver's JVM (`local`,
+    `local[*]`, `local[2,3]`, ...)."""
+    return master.startswith("local")
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

@@ -30,7 +30,7 @@ from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path
 
-from lakehouse.settings import PROJECT_ROOT, Settings
+from lakehouse.settings import PROJECT_ROOT, Settings, is_local_master
 
 TRAIN_JOB = PROJECT_ROOT / "jobs" / "train_class_archive.py"
 JAVA_OPTIONS = "spark.driver.extraJavaOptions"
@@ -49,7 +49,7 @@ def archive_file(settings: Settings) -> Path | None:
 def sharing_option(settings: Settings) -> str | None:
     """The JVM option that maps the archive, when there is one for this local master."""
     archive = archive_file(settings)
-    if archive is None or not settings.spark.master.startswith("local") or not archive.is_file():
+    if archive is None or not is_local_master(settings.spark.master) or not archive.is_file():
         return None
     return f"-XX:SharedArchiveFile={archive}"
 
@@ -99,16 +99,14 @@ def train(settings: Settings, archive: Path, log_path: Path) -> None:
         root = Path(scratch)
         written = root / archive.name
         # The job loads its settings from the environment: a stack of its own under the
-        # scratch folder, never the configured lake and checkpoints.
-        with use_environment(sandbox_environment(root / "stack", test_sized=False)):
+        # scratch folder, never the configured lake and checkpoints, and no archive to map
+        # while it writes one.
+        stack = sandbox_environment(root / "stack", test_sized=False)
+        with use_environment({**stack, "LAKEHOUSE__SPARK__CLASS_ARCHIVE": "null"}):
             training = load_settings(settings.env)
             submit = spark_submit(training, job=TRAIN_JOB)
-            options = submit.conf[JAVA_OPTIONS].split()
-            options = [o for o in options if not o.startswith("-XX:SharedArchiveFile=")]
-            conf = {
-                **submit.conf,
-                JAVA_OPTIONS: " ".join([*options, f"-XX:ArchiveClassesAtExit={written}"]),
-            }
+            options = f"{submit.conf[JAVA_OPTIONS]} -XX:ArchiveClassesAtExit={written}"
+            conf = {**submit.conf, JAVA_OPTIONS: options}
             log_path.unlink(missing_ok=True)
             code = run_logged(training, replace(submit, conf=conf).argv(), log_path)
         if code != 0 or not written.is_file():

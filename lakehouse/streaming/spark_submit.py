@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lakehouse.lake.object_store import is_s3, spark_s3a_conf
-from lakehouse.settings import PROJECT_ROOT, Settings
+from lakehouse.settings import PROJECT_ROOT, Settings, is_local_master
 from lakehouse.streaming.class_archive import sharing_option
 
 BRONZE_JOB = PROJECT_ROOT / "jobs" / "bronze_ingest.py"
@@ -37,12 +37,6 @@ def spark_jars(settings: Settings) -> list[Path]:
     return jars
 
 
-def is_local(master: str) -> bool:
-    """True for a master that runs the executors inside the driver's JVM (`local`,
-    `local[*]`, `local[2,3]`, ...)."""
-    return master.startswith("local")
-
-
 def jar_options(master: str, jars: list[Path]) -> tuple[str, dict[str, str]]:
     """How spark-submit gets the connector jars: the --jars value and any conf.
 
@@ -52,7 +46,7 @@ def jar_options(master: str, jars: list[Path]) -> tuple[str, dict[str, str]]:
     job's start-up, and a copy under /tmp a killed job leaves behind), so there the jars go
     on the driver's class path instead.
     """
-    if is_local(master):
+    if is_local_master(master):
         return "", {"spark.driver.extraClassPath": os.pathsep.join(str(jar) for jar in jars)}
     return ",".join(str(jar) for jar in jars), {}
 
@@ -70,7 +64,7 @@ def spark_environment(settings: Settings, python: Path | None = None) -> dict[st
         import pyspark  # noqa: PLC0415
 
         environment["SPARK_HOME"] = str(Path(pyspark.__file__).parent)
-    if is_local(settings.spark.master):
+    if is_local_master(settings.spark.master):
         # Local runs bind to loopback, not to whatever interface the hostname resolves to.
         environment["SPARK_LOCAL_IP"] = "127.0.0.1"
     return environment
