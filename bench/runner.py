@@ -17,6 +17,7 @@ from bench.batch_cost import batches_in_log, measure_batch_cost
 from bench.dbt_cost import measure_dbt_cost
 from bench.drain import DrainResult, bronze_job, ingest_profile, kafka_ceiling, python_baseline
 from bench.freshness import measure_freshness
+from bench.jvm_levers import measure_jvm_levers
 from bench.scales import Scale
 from bench.small_files import measure_small_files
 from lakehouse import pipeline
@@ -110,6 +111,11 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
             console.print(f"  {measure.name}: {measure.events_per_second:,.0f} events/s")
         console.print("bronze job stage by stage (batch read of the same topics) ...")
         profile = ingest_profile(settings, root, levers=scale.profile_levers)
+        if scale.profile_levers:
+            console.print("bronze job's JVM levers (a drain each, alternately) ...")
+            profile["levers"] += measure_jvm_levers(
+                settings, produced, root / "jvm-levers", measures[-1].seconds
+            )
         stages = {k: v for k, v in profile.items() if isinstance(v, float)}
         console.print("  " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items()))
         for row in profile["levers"]:

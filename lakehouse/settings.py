@@ -103,6 +103,9 @@ class SparkConfig(_Section):
     # The driver JVM's class-data-sharing archive (lakehouse/streaming/class_archive.py);
     # None: jobs start without one.
     class_archive: str | None = None
+    # Extra options of spark-submit's driver JVM (garbage collector, JIT), after the log
+    # configuration and the class archive; "" for none.
+    driver_java_options: str = ""
 
 
 class SimulatorConfig(_Section):

@@ -14,7 +14,7 @@ from lakehouse.config import load_settings
 from lakehouse.kafka.broker import KafkaBroker
 from lakehouse.sandbox import free_port, sandbox_environment
 from lakehouse.settings import PROJECT_ROOT, Settings
-from lakehouse.streaming.class_archive import sharing_option
+from lakehouse.streaming.spark_submit import driver_java_options
 from tests.s3_server import S3Server
 from tests.small_run import SmallRun, build_small_run
 
@@ -30,8 +30,9 @@ def spark() -> Iterator[SparkSession]:
     """One small local Spark session with Delta, shared by the whole test run."""
     # On the driver's class path, not spark.jars: see jar_options (spark_submit.py).
     jars = os.pathsep.join(str(jar) for jar in sorted(SPARK_JARS_DIR.glob("*.jar")))
-    # The class archive set-up trained, as every local job gets it (class_archive.py).
-    java_options = sharing_option(load_settings()) or ""
+    # The driver JVM's options every local job gets: the class archive set-up trained
+    # (class_archive.py) and spark.driver_java_options.
+    java_options = driver_java_options(load_settings())
     session = (
         SparkSession.builder.master("local[2]")
         .appName("lakehouse-tests")

@@ -101,6 +101,21 @@ class SparkSubmit:
         return [*command, self.application, *self.application_args]
 
 
+def driver_java_options(settings: Settings) -> str:
+    """The driver JVM's options: the log configuration, the class archive (local masters with
+    one) and the configured `spark.driver_java_options`, in that order."""
+    return " ".join(
+        filter(
+            None,
+            [
+                f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
+                sharing_option(settings),
+                settings.spark.driver_java_options,
+            ],
+        )
+    )
+
+
 def spark_submit(
     settings: Settings,
     job: Path = BRONZE_JOB,
@@ -120,15 +135,7 @@ def spark_submit(
             **jar_conf,
             **DELTA_CONF,
             "spark.sql.shuffle.partitions": str(spark.shuffle_partitions),
-            "spark.driver.extraJavaOptions": " ".join(
-                filter(
-                    None,
-                    [
-                        f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
-                        sharing_option(settings),
-                    ],
-                )
-            ),
+            "spark.driver.extraJavaOptions": driver_java_options(settings),
             **storage_conf(settings),
             **spark.conf,
         },

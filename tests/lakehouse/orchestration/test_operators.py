@@ -11,7 +11,12 @@ from jobs.bronze_maintenance import closed_partitions_predicate
 from lakehouse.config import ConfigError, load_settings
 from lakehouse.orchestration.emr import EmrConfigError, job_request
 from lakehouse.orchestration.operators import spark_python, spark_submit_operator_arguments
-from lakehouse.streaming.spark_submit import jar_options, printable, spark_submit_command
+from lakehouse.streaming.spark_submit import (
+    jar_options,
+    printable,
+    spark_submit,
+    spark_submit_command,
+)
 
 
 def test_the_operator_gets_the_parts_of_the_command_lakehouse_ingest_prints() -> None:
@@ -51,6 +56,13 @@ def test_a_cluster_master_ships_the_jars_with_jars(master: str) -> None:
     assert command[command.index("--jars") + 1].count(".jar") >= 2
     assert not any(part.startswith("spark.driver.extraClassPath=") for part in command)
     assert '--jars "$(ls ' in printable(command)
+
+
+def test_the_local_driver_gets_the_parallel_collector_and_prod_s_driver_keeps_g1() -> None:
+    local = spark_submit(load_settings("local", environ={})).conf
+    assert local["spark.driver.extraJavaOptions"].split()[-1] == "-XX:+UseParallelGC"
+    prod = spark_submit(load_settings("prod", environ={})).conf
+    assert "GC" not in prod["spark.driver.extraJavaOptions"]
 
 
 def test_operator_uses_the_main_environments_spark_submit() -> None:

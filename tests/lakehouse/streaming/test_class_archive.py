@@ -19,6 +19,7 @@ from lakehouse.streaming.class_archive import (
     sharing_option,
 )
 from lakehouse.streaming.spark_submit import (
+    SPARK_LOG_CONFIG,
     jar_options,
     spark_environment,
     spark_jars,
@@ -37,9 +38,15 @@ def test_a_local_job_maps_the_archive_when_it_exists(tmp_path: Path) -> None:
     assert sharing_option(settings_with(archive)) is None
     archive.write_bytes(b"archive")
     assert sharing_option(settings_with(archive)) == f"-XX:SharedArchiveFile={archive}"
-    options = command_value(spark_submit_command(settings_with(archive)))
-    assert options.startswith("-Dlog4j2.configurationFile=")
-    assert options.endswith(f" -XX:SharedArchiveFile={archive}")
+    settings = settings_with(archive)
+    options = command_value(spark_submit_command(settings))
+    # The log configuration, the archive, then spark.driver_java_options (conf/base.yaml's
+    # collector), each once.
+    assert options.split() == [
+        f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
+        f"-XX:SharedArchiveFile={archive}",
+        "-XX:+UseParallelGC",
+    ]
 
 
 def command_value(command: list[str]) -> str:

@@ -1,0 +1,115 @@
+"""The bronze job's JVM levers, each measured over a whole drain of the same topics.
+
+A driver JVM's heap and garbage collector are fixed when it starts, so they cannot be
+switched inside one session the way bench/ingest_profile.py switches Spark properties: each
+setting is a drain of its own by spark-submit, into a fresh lake and checkpoint. The
+configured job drains before and after each other setting (the drain section's own run is
+the first), and its seconds are the mean of the two runs around the other setting, as
+ingest_profile.bracketed does: later runs of a session tend to be faster.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bench.batch_cost import batches_in_log
+from bench.drain import bronze_job
+from lakehouse.config import load_settings
+from lakehouse.sandbox import use_environment
+from lakehouse.settings import Settings
+
+PARALLEL_GC = "-XX:+UseParallelGC"
+STAGE = "the bronze job's drain of every event, spark-submit, start-up excluded"
+
+
+@dataclass(frozen=True)
+class JvmLever:
+    """One driver JVM setting: the override that turns it the other way, and both labels."""
+
+    name: str
+    variable: str
+    other_value: str
+    job_setting: str
+    other_setting: str
+
+
+def jvm_levers(settings: Settings) -> list[JvmLever]:
+    """Driver memory (the configured size against twice it) and the garbage collector (the
+    parallel collector against G1, the JDK's default), from the configured settings."""
+    memory = settings.spark.driver_memory
+    size, unit = memory[:-1], memory[-1]
+    doubled = f"{int(size) * 2}{unit}" if size.isdigit() else "4g"
+    options = settings.spark.driver_java_options.split()
+    if PARALLEL_GC in options:
+        collector = (
+            " ".join(option for option in options if option != PARALLEL_GC),
+            f"parallel ({PARALLEL_GC})",
+            "G1 (the JDK's default)",
+        )
+    else:
+        collector = (
+            " ".join([*options, PARALLEL_GC]),
+            "G1 (the JDK's default)",
+            f"parallel ({PARALLEL_GC})",
+        )
+    return [
+        JvmLever("driver memory", "LAKEHOUSE__SPARK__DRIVER_MEMORY", doubled, memory, doubled),
+        JvmLever(
+            "driver garbage collector",
+            "LAKEHOUSE__SPARK__DRIVER_JAVA_OPTIONS",
+            collector[0],
+            collector[1],
+            collector[2],
+        ),
+    ]
+
+
+def drain_seconds(folder: Path, overrides: dict[str, str], records: int) -> float:
+    """Seconds of one drain of every record into a lake of its own under `folder` (start-up
+    excluded); the lake is deleted afterwards, the job's log kept."""
+    environment = {
+        "LAKEHOUSE__LAKE__ROOT": str(folder / "lake"),
+        "LAKEHOUSE__LAKE__CHECKPOINT_ROOT": str(folder / "checkpoints"),
+        **overrides,
+    }
+    log = folder / "bronze-job.log"
+    folder.mkdir(parents=True, exist_ok=True)
+    with use_environment(environment):
+        result = bronze_job(load_settings(), records, log)
+    drained = sum(batch.records for batch in batches_in_log(log.read_text(errors="replace")))
+    if drained != records:
+        raise RuntimeError(
+            f"the drain under {overrides} read {drained:,} of {records:,}; see {log}"
+        )
+    shutil.rmtree(folder / "lake")
+    shutil.rmtree(folder / "checkpoints")
+    return result.seconds
+
+
+def measure_jvm_levers(
+    settings: Settings, records: int, root: Path, configured_seconds: float
+) -> list[dict[str, Any]]:
+    """Each lever the other way between two configured drains; `configured_seconds` is the
+    drain section's own run, the configured drain before the first lever."""
+    rows = []
+    before = configured_seconds
+    for number, lever in enumerate(jvm_levers(settings)):
+        other = drain_seconds(
+            root / f"{number}-other", {lever.variable: lever.other_value}, records
+        )
+        after = drain_seconds(root / f"{number}-configured", {}, records)
+        rows.append(
+            {
+                "lever": lever.name,
+                "job_setting": lever.job_setting,
+                "other_setting": lever.other_setting,
+                "stage": STAGE,
+                "job_seconds": round((before + after) / 2, 2),
+                "other_seconds": round(other, 2),
+            }
+        )
+        before = after
+    return rows
