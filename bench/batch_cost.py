@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.drain import bronze_job
+from bench.drain import DrainResult, bronze_job
 from lakehouse import pipeline
 from lakehouse.config import load_settings
 from lakehouse.kafka.watermarks import count_messages
@@ -114,6 +114,24 @@ def summarize(lever: str, setting: str, configured: bool, runs: list[list[Batch]
     )
 
 
+def drain_in_own_lake(
+    folder: Path, overrides: dict[str, str], records: int
+) -> tuple[DrainResult, list[Batch]]:
+    """One drain of every record by the bronze job, with `overrides` on the environment, into
+    a lake and checkpoint of its own under `folder`; its result and its micro-batches (the
+    job's log is folder/bronze-job.log)."""
+    environment = {
+        "LAKEHOUSE__LAKE__ROOT": str(folder / "lake"),
+        "LAKEHOUSE__LAKE__CHECKPOINT_ROOT": str(folder / "checkpoints"),
+        **overrides,
+    }
+    log = folder / "bronze-job.log"
+    folder.mkdir(parents=True, exist_ok=True)
+    with use_environment(environment):
+        result = bronze_job(load_settings(), records, log)
+    return result, batches_in_log(log.read_text(errors="replace"))
+
+
 def measure_batch_cost(root: Path, seed: int) -> list[BatchCost]:
     """Drain BATCHES x BATCH_RECORDS events with the configured settings and with each lever
     the other way, ROUNDS times each, alternately; the configured row first."""
@@ -127,18 +145,14 @@ def measure_batch_cost(root: Path, seed: int) -> list[BatchCost]:
         runs: dict[str, list[list[Batch]]] = {key: [] for _, key, _ in variants}
         for round_number in range(ROUNDS):
             for _, key, conf in variants:
-                name = f"{key or 'configured'}-{round_number}"
                 overrides = {
-                    "LAKEHOUSE__LAKE__ROOT": str(root / name / "lake"),
-                    "LAKEHOUSE__LAKE__CHECKPOINT_ROOT": str(root / name / "checkpoints"),
                     "LAKEHOUSE__INGEST__MAX_OFFSETS_PER_TRIGGER": str(BATCH_RECORDS),
                     # The whole dictionary: an override replaces conf/base.yaml's.
                     "LAKEHOUSE__SPARK__CONF": json.dumps(conf),
                 }
-                with use_environment(overrides):
-                    log = root / f"{name}.log"
-                    bronze_job(load_settings(), produced, log)
-                    runs[key].append(batches_in_log(log.read_text(errors="replace")))
+                folder = root / f"{key or 'configured'}-{round_number}"
+                _, batches = drain_in_own_lake(folder, overrides, produced)
+                runs[key].append(batches)
     rows = []
     for lever, key, conf in variants:
         if not key:

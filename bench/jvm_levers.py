@@ -15,10 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.batch_cost import batches_in_log
-from bench.drain import bronze_job
-from lakehouse.config import load_settings
-from lakehouse.sandbox import use_environment
+from bench.batch_cost import drain_in_own_lake
 from lakehouse.settings import Settings
 
 PARALLEL_GC = "-XX:+UseParallelGC"
@@ -43,26 +40,18 @@ def jvm_levers(settings: Settings) -> list[JvmLever]:
     size, unit = memory[:-1], memory[-1]
     doubled = f"{int(size) * 2}{unit}" if size.isdigit() else "4g"
     options = settings.spark.driver_java_options.split()
-    if PARALLEL_GC in options:
-        collector = (
-            " ".join(option for option in options if option != PARALLEL_GC),
-            f"parallel ({PARALLEL_GC})",
-            "G1 (the JDK's default)",
-        )
-    else:
-        collector = (
-            " ".join([*options, PARALLEL_GC]),
-            "G1 (the JDK's default)",
-            f"parallel ({PARALLEL_GC})",
-        )
+    parallel = PARALLEL_GC in options
+    others = [option for option in options if option != PARALLEL_GC]
+    labels = [f"parallel ({PARALLEL_GC})", "G1 (the JDK's default)"]
+    job_collector, other_collector = labels if parallel else labels[::-1]
     return [
         JvmLever("driver memory", "LAKEHOUSE__SPARK__DRIVER_MEMORY", doubled, memory, doubled),
         JvmLever(
             "driver garbage collector",
             "LAKEHOUSE__SPARK__DRIVER_JAVA_OPTIONS",
-            collector[0],
-            collector[1],
-            collector[2],
+            " ".join(others if parallel else [*others, PARALLEL_GC]),
+            job_collector,
+            other_collector,
         ),
     ]
 
@@ -70,19 +59,11 @@ def jvm_levers(settings: Settings) -> list[JvmLever]:
 def drain_seconds(folder: Path, overrides: dict[str, str], records: int) -> float:
     """Seconds of one drain of every record into a lake of its own under `folder` (start-up
     excluded); the lake is deleted afterwards, the job's log kept."""
-    environment = {
-        "LAKEHOUSE__LAKE__ROOT": str(folder / "lake"),
-        "LAKEHOUSE__LAKE__CHECKPOINT_ROOT": str(folder / "checkpoints"),
-        **overrides,
-    }
-    log = folder / "bronze-job.log"
-    folder.mkdir(parents=True, exist_ok=True)
-    with use_environment(environment):
-        result = bronze_job(load_settings(), records, log)
-    drained = sum(batch.records for batch in batches_in_log(log.read_text(errors="replace")))
+    result, batches = drain_in_own_lake(folder, overrides, records)
+    drained = sum(batch.records for batch in batches)
     if drained != records:
         raise RuntimeError(
-            f"the drain under {overrides} read {drained:,} of {records:,}; see {log}"
+            f"the drain under {overrides} read {drained:,} of {records:,}; see {folder}"
         )
     shutil.rmtree(folder / "lake")
     shutil.rmtree(folder / "checkpoints")
