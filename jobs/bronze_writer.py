@@ -29,7 +29,11 @@ from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, Observation, SparkSession
 from pyspark.sql import functions as F
 
-from jobs.spark_files import HadoopCheckpointFiles, delta_transaction_version
+from jobs.spark_files import (
+    HadoopCheckpointFiles,
+    clear_uncommitted_delta_log,
+    delta_transaction_version,
+)
 from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import app_id, query_id
 from transformations.bronze import (
@@ -77,6 +81,13 @@ def prepare_table(
     """Create the table with the contract's schema if missing; make its statistics columns
     the chosen ones (a table an older release created collected them on every column)."""
     if not DeltaTable.isDeltaTable(spark, location):
+        leftovers = clear_uncommitted_delta_log(spark, location)
+        if leftovers is not None:
+            print(
+                f"[ingest] {location}: an earlier run died while creating the table; its "
+                f"_delta_log held no commit ({len(leftovers)} temporary file(s)): removed it",
+                flush=True,
+            )
         (
             DeltaTable.createIfNotExists(spark)
             .location(location)

@@ -94,6 +94,20 @@ class JobProcess:
         assert self.process is not None
         return int(self.process.wait(timeout_seconds))
 
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the job's log, without Java stack frames."""
+        kept = self.log_path.read_text(errors="replace").splitlines()[-lines:]
+        return "\n".join(line for line in kept if not line.startswith("\tat "))
+
+    def ensure_running(self) -> None:
+        """Raise, with the end of its log, when the job has exited by itself: a continuous
+        job that stops on its own is a failure of the drill, not a moment to kill it at."""
+        if self.process is not None and self.process.poll() is not None:
+            raise RuntimeError(
+                f"the job exited by itself with code {self.process.returncode} "
+                f"({self.log_path}); its log ends:\n{self.log_tail()}"
+            )
+
 
 BAD_PAYLOADS: tuple[Callable[[bytes], bytes | None], ...] = (
     lambda good: good[: len(good) // 2],  # truncated JSON

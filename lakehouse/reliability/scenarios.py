@@ -101,9 +101,9 @@ def _drain(settings: Settings, root: Path) -> None:
     job.start()
     code = job.wait(900)
     if code != 0:
-        lines = (root / "drain.log").read_text(errors="replace").splitlines()
-        tail = "\n".join(line for line in lines[-40:] if not line.startswith("\tat "))
-        raise RuntimeError(f"the drain run failed with exit code {code}; its log ends:\n{tail}")
+        raise RuntimeError(
+            f"the drain run failed with exit code {code}; its log ends:\n{job.log_tail()}"
+        )
 
 
 @dataclass(frozen=True)
@@ -124,17 +124,19 @@ def _kill_at_commit(job: JobProcess, settings: Settings) -> CommitKill:
     known = max(delta_versions(location), default=-1)
     found: list[int] = []
 
-    def batch_committed() -> bool:
+    def batch_committed_or_job_ended() -> bool:
         found[:] = [
             version
             for version in delta_versions(location)
             if version > known and is_ingest_commit(commit_actions(location, version))
         ]
-        return bool(found)
+        return bool(found) or not job.running
 
-    if not wait_for(batch_committed, 90, every=0.002):
+    if not wait_for(batch_committed_or_job_ended, 90, every=0.002):
         job.kill()
         return CommitKill(None, in_window=False, quarantine_behind=False)
+    if not found:
+        job.ensure_running()
     job.kill()
     batch = streaming_batch_of(location, found[0])
     committed = committed_batch(ingest_checkpoint(settings))
@@ -219,6 +221,7 @@ def crash_restart(root: Path, scale: Scale, seed: int) -> ScenarioResult:
                     how += ", before quarantine's commit of the batch"
             else:
                 time.sleep(rng.uniform(4, 20))
+                job.ensure_running()
                 job.kill()
                 how = "at a random moment"
             result.kills += 1

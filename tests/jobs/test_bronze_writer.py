@@ -11,6 +11,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from jobs.bronze_writer import BronzeBatchWriter, append_counting, prepare_tables
+from jobs.spark_files import clear_uncommitted_delta_log
 from lakehouse.config import load_settings
 from lakehouse.sandbox import sandbox_environment
 from lakehouse.settings import Settings
@@ -94,3 +95,38 @@ def test_a_batch_run_again_after_a_crash_between_the_tables_writes_only_quaranti
     assert offsets(spark, settings.bronze_events_location) == [1, 2]
     assert versions(spark, settings.bronze_events_location) == bronze_versions
     assert offsets(spark, settings.quarantine_location) == [0, 3]
+
+
+def test_a_table_whose_creation_was_killed_before_its_commit_is_created_on_restart(
+    spark: SparkSession, settings: Settings, writer: BronzeBatchWriter
+) -> None:
+    # What kill -9 in the middle of creating the tables leaves: bronze's log folder with a
+    # temporary file and no commit, quarantine's log folder empty. Delta says neither is a
+    # table, and refuses to create one there unless the folder goes.
+    bronze_log = Path(settings.bronze_events_location) / "_delta_log"
+    bronze_log.mkdir(parents=True)
+    (bronze_log / ".00000000000000000000.json.5c1e.tmp").write_text('{"commitInfo":')
+    (Path(settings.quarantine_location) / "_delta_log").mkdir(parents=True)
+    parsed = parse(spark, [*values(0, 2), b"not json"])
+
+    prepare_tables(spark, settings, parsed)
+    writer(parsed, 0)
+
+    assert offsets(spark, settings.bronze_events_location) == [0, 1]
+    assert offsets(spark, settings.quarantine_location) == [2]
+    assert sorted(path.name for path in bronze_log.glob("0*.json")) == [
+        "00000000000000000000.json",
+        "00000000000000000001.json",
+    ]
+
+
+def test_the_log_of_a_table_that_has_a_version_is_never_cleared(
+    spark: SparkSession, settings: Settings
+) -> None:
+    location = settings.bronze_events_location
+    prepare_tables(spark, settings, parse(spark, values(0, 1)))
+    # Even with a temporary file beside the commit, and asked directly.
+    (Path(location) / "_delta_log" / ".00000000000000000001.json.9a7f.tmp").write_text("{")
+
+    assert clear_uncommitted_delta_log(spark, location) is None
+    assert versions(spark, location) == 1
