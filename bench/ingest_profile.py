@@ -158,6 +158,21 @@ def one_pattern_prefilter() -> Iterator[None]:
 
 
 @contextmanager
+def round_trip_utf8_check() -> Iterator[None]:
+    """The UTF-8 check as it was: the text encoded back to bytes and compared with the value."""
+    current = bronze._is_invalid_utf8
+
+    def round_trip(text: Column, raw_bytes: Column) -> Column:
+        return F.encode(text, "UTF-8") != raw_bytes
+
+    bronze._is_invalid_utf8 = round_trip
+    try:
+        yield
+    finally:
+        bronze._is_invalid_utf8 = current
+
+
+@contextmanager
 def generator_steps() -> Iterator[None]:
     """The parse as earlier releases built it: each step's columns computed inside a
     generator, inline(array(struct(...))), which Spark evaluates without generated code."""
@@ -514,6 +529,12 @@ def measure_levers(
             "literals compared, the number pattern only on values starting like a number",
             "one pattern for every form, on values starting with a digit, sign or t/f/N/I",
             one_pattern_prefilter,
+        ),
+        (
+            "UTF-8 check",
+            "is_valid_utf8 on the bytes the cast kept",
+            "the text encoded back to bytes and compared with the value",
+            round_trip_utf8_check,
         ),
     )
     for name, job, other_setting, parse_as_other in parse_variants:
