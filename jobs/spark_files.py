@@ -6,6 +6,7 @@ Through Hadoop's FileSystem, as Spark reads them, so local folders and s3a:// al
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from pyspark.sql import SparkSession
 
@@ -15,7 +16,8 @@ DELTA_VERSION_FILE = re.compile(r"^\d{20}\.(json|checkpoint\..*parquet|crc)$|^_l
 
 
 class HadoopCheckpointFiles:
-    """Checkpoint files read through Hadoop's FileSystem, as Spark reads them (local or s3a)."""
+    """Checkpoint and Delta log files through Hadoop's FileSystem, as Spark reads them (local
+    or s3a)."""
 
     def __init__(self, spark: SparkSession) -> None:
         context = spark.sparkContext
@@ -23,28 +25,31 @@ class HadoopCheckpointFiles:
         self._jvm = context._jvm
         self._hadoop_conf = context._jsc.hadoopConfiguration()
 
-    def list_names(self, folder: str) -> list[str]:
-        """Names of the files in a folder; empty when the folder does not exist."""
-        path = self._jvm.org.apache.hadoop.fs.Path(folder)
-        filesystem = path.getFileSystem(self._hadoop_conf)
+    def _located(self, path: str) -> tuple[Any, Any]:
+        """The Hadoop path and the file system it lives on."""
+        hadoop_path = self._jvm.org.apache.hadoop.fs.Path(path)
+        return hadoop_path, hadoop_path.getFileSystem(self._hadoop_conf)
+
+    def folder_names(self, folder: str) -> list[str] | None:
+        """Names of the files in a folder; None when the folder does not exist."""
+        path, filesystem = self._located(folder)
         if not filesystem.exists(path):
-            return []
+            return None
         return [str(status.getPath().getName()) for status in filesystem.listStatus(path)]
 
-    def exists(self, path: str) -> bool:
-        """True when the file or folder exists."""
-        hadoop_path = self._jvm.org.apache.hadoop.fs.Path(path)
-        return bool(hadoop_path.getFileSystem(self._hadoop_conf).exists(hadoop_path))
+    def list_names(self, folder: str) -> list[str]:
+        """Names of the files in a folder; empty when the folder does not exist."""
+        return self.folder_names(folder) or []
 
     def delete_folder(self, folder: str) -> None:
         """Delete a folder and everything in it."""
-        path = self._jvm.org.apache.hadoop.fs.Path(folder)
-        path.getFileSystem(self._hadoop_conf).delete(path, True)
+        path, filesystem = self._located(folder)
+        filesystem.delete(path, True)
 
     def read_text(self, path: str) -> str:
         """The whole file as text."""
-        hadoop_path = self._jvm.org.apache.hadoop.fs.Path(path)
-        stream = hadoop_path.getFileSystem(self._hadoop_conf).open(hadoop_path)
+        hadoop_path, filesystem = self._located(path)
+        stream = filesystem.open(hadoop_path)
         try:
             return str(self._jvm.org.apache.commons.io.IOUtils.toString(stream, "UTF-8"))
         finally:
@@ -76,10 +81,8 @@ def clear_uncommitted_delta_log(spark: SparkSession, location: str) -> list[str]
     """
     files = HadoopCheckpointFiles(spark)
     log = f"{location.rstrip('/')}/_delta_log"
-    if not files.exists(log):
-        return None
-    names = files.list_names(log)
-    if any(DELTA_VERSION_FILE.match(name) for name in names):
+    names = files.folder_names(log)
+    if names is None or any(DELTA_VERSION_FILE.match(name) for name in names):
         return None
     files.delete_folder(log)
     return names
