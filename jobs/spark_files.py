@@ -64,9 +64,37 @@ def delta_transaction_version(spark: SparkSession, location: str, app_id: str) -
     delta_log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, location)
     if not delta_log.tableExists():
         return None
-    version = delta_log.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty())
-    found = version.transactions().get(app_id)
-    return int(found.get()) if found.isDefined() else None
+    snapshot = delta_log.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty())
+    recorded = checksum_transactions(snapshot)
+    if recorded is None:
+        found = snapshot.transactions().get(app_id)
+        return int(found.get()) if found.isDefined() else None
+    return recorded.get(app_id)
+
+
+def checksum_transactions(snapshot: Any) -> dict[str, int] | None:
+    """The transaction versions a Delta snapshot's checksum holds, by app id; None when the
+    snapshot has no checksum or the checksum left them out.
+
+    Delta writes a checksum (`NNNN.crc`) with each commit, and keeps the one of its own last
+    commit in memory; it holds every app id's newest txnVersion. Reading them there costs
+    nothing, where `Snapshot.transactions` (and even `setTransactionsIfKnown`) rebuild the
+    table's state from the log: three Spark jobs, a third of a small micro-batch's time
+    (docs/PERFORMANCE.md, "Fixed cost of a micro-batch"). A commit whose checksum was never
+    written (a crash right after the commit) or one with more app ids than Delta keeps in
+    a checksum falls back to the state.
+    """
+    checksum = snapshot.checksumOpt()
+    if not checksum.isDefined():
+        return None
+    transactions = checksum.get().setTransactions()
+    if not transactions.isDefined():
+        return None
+    listed = transactions.get()
+    return {
+        str(listed.apply(index).appId()): int(listed.apply(index).version())
+        for index in range(listed.size())
+    }
 
 
 def clear_uncommitted_delta_log(spark: SparkSession, location: str) -> list[str] | None:

@@ -11,7 +11,7 @@ import pytest
 from pyspark.sql import SparkSession
 
 from jobs.bronze_writer import BronzeBatchWriter, append_counting, prepare_tables
-from jobs.spark_files import clear_uncommitted_delta_log
+from jobs.spark_files import clear_uncommitted_delta_log, delta_transaction_version
 from lakehouse.config import load_settings
 from lakehouse.sandbox import sandbox_environment
 from lakehouse.settings import Settings
@@ -130,3 +130,57 @@ def test_the_log_of_a_table_that_has_a_version_is_never_cleared(
 
     assert clear_uncommitted_delta_log(spark, location) is None
     assert versions(spark, location) == 1
+
+
+def next_spark_job(spark: SparkSession) -> int:
+    """The id the next Spark job of the session will get."""
+    return int(spark.sparkContext._jsc.sc().dagScheduler().nextJobId())
+
+
+def forget_delta_logs(spark: SparkSession) -> None:
+    """Drop the session's cached Delta logs, as a new process starts without them."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    jvm.org.apache.spark.sql.delta.DeltaLog.clearCache()
+
+
+def committed_batches(spark: SparkSession, settings: Settings) -> str:
+    """Bronze with batches 0-2 of app-a and batch 7 of app-b committed."""
+    location = settings.bronze_events_location
+    parsed = parse(spark, values(0, 2))
+    prepare_tables(spark, settings, parsed)
+    for app, batch_id in (("app-a", 0), ("app-a", 1), ("app-a", 2), ("app-b", 7)):
+        append_counting(parsed, location, app=app, batch_id=batch_id)
+    return location
+
+
+def recorded_versions(spark: SparkSession, location: str) -> list[int | None]:
+    return [delta_transaction_version(spark, location, app) for app in ("app-a", "app-b", "c")]
+
+
+@pytest.mark.parametrize("fresh_process", [False, True], ids=["same process", "new process"])
+def test_transaction_versions_are_read_from_the_checksum_without_a_spark_job(
+    spark: SparkSession, settings: Settings, fresh_process: bool
+) -> None:
+    location = committed_batches(spark, settings)
+    if fresh_process:
+        forget_delta_logs(spark)  # the checksum is then read from the newest NNNN.crc file
+    first_job = next_spark_job(spark)
+
+    assert recorded_versions(spark, location) == [2, 7, None]
+    assert next_spark_job(spark) == first_job
+
+
+def test_without_a_checksum_transaction_versions_come_from_the_table_state(
+    spark: SparkSession, settings: Settings
+) -> None:
+    location = committed_batches(spark, settings)
+    # A process killed between a commit and its checksum leaves the newest version without
+    # one; here none has any.
+    for checksum in (Path(location) / "_delta_log").glob("*.crc"):
+        checksum.unlink()
+    forget_delta_logs(spark)
+    first_job = next_spark_job(spark)
+
+    assert recorded_versions(spark, location) == [2, 7, None]
+    assert next_spark_job(spark) > first_job  # the state was rebuilt to answer
