@@ -120,11 +120,18 @@ class DbtCostResult:
 
 
 def append_bronze(
-    settings: Settings, first_id: int, rows: int, log_path: Path, *, new: bool = False
+    settings: Settings,
+    first_id: int,
+    rows: int,
+    log_path: Path,
+    *,
+    new: bool = False,
+    history_days: int = DBT_HISTORY_DAYS,
 ) -> None:
     """Append synthetic bronze rows with Spark (bench/make_bronze.py): the history, or
     (`new`) rows that arrive after it."""
-    arguments = ["--first-id", str(first_id), "--rows", str(rows), *(["--new"] if new else [])]
+    arguments = ["--first-id", str(first_id), "--rows", str(rows)]
+    arguments += ["--history-days", str(history_days), *(["--new"] if new else [])]
     run_job_logged(settings, MAKE_BRONZE, arguments, log_path)
 
 
@@ -207,14 +214,20 @@ def incremental_with_lever_off(
 
 
 def measure_dbt_cost(
-    settings: Settings, events: int, new_share: float, workdir: Path, *, levers: bool = True
+    settings: Settings,
+    events: int,
+    new_share: float,
+    workdir: Path,
+    *,
+    levers: bool = True,
+    history_days: int = DBT_HISTORY_DAYS,
 ) -> DbtCostResult:
     """Bronze of `events` rows, full build; then `new_share` more rows, incremental run;
     then, with `levers`, the incremental run again with each lever off."""
     catalog = pipeline.configured_catalog(settings)
     pipeline.write_reference(settings, catalog, as_of=datetime.now(UTC))
     log_path = workdir / "make_bronze.log"
-    append_bronze(settings, 0, events, log_path)
+    append_bronze(settings, 0, events, log_path, history_days=history_days)
     artifacts = workdir / "dbt"
     full = timed_dbt_build(
         settings, artifacts, full_refresh=True, exclude="resource_type:unit_test"
@@ -225,7 +238,7 @@ def measure_dbt_cost(
     shutil.copyfile(database, saved / database.name)
     shutil.copytree(artifacts, saved / "artifacts")
     new_events = max(1, int(events * new_share))
-    append_bronze(settings, events, new_events, log_path, new=True)
+    append_bronze(settings, events, new_events, log_path, new=True, history_days=history_days)
     incremental = timed_dbt_build(
         settings, artifacts, full_refresh=False, exclude=pipeline.SCHEDULED_RUN_EXCLUDES
     )
@@ -238,6 +251,7 @@ def measure_dbt_cost(
         events=events,
         new_events=new_events,
         silver_rows=int(rows[0][0]),
+        history_days=history_days,
         full=full,
         incremental=incremental,
         levers_off=levers_off,

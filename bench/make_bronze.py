@@ -2,11 +2,12 @@
 
 Ten million events through Kafka would measure Kafka and the ingest job again; the dbt
 benchmark needs only a bronze table of that size whose ids join the reference data, shaped
-like a stream that has run for a while: the history spans DBT_HISTORY_DAYS of event time and
-arrives (ingested_at) shortly after each event; `--new` rows arrive after all of it, in
-DBT_NEW_ARRIVAL_MINUTES, mostly events of the latest day and DBT_NEW_LATE_SHARE of them late events
-from anywhere in the history.
-Run with spark-submit (the bench does): make_bronze.py --env local --first-id N --rows M [--new]
+like a stream that has run for a while: the history spans --history-days days of event time
+(DBT_HISTORY_DAYS unless told) and arrives (ingested_at) shortly after each event; `--new`
+rows arrive after all of it, in DBT_NEW_ARRIVAL_MINUTES, mostly events of the latest day and
+DBT_NEW_LATE_SHARE of them late events from anywhere in the history.
+Run with spark-submit (the bench does):
+    make_bronze.py --env local --first-id N --rows M [--history-days D] [--new]
 """
 
 from __future__ import annotations
@@ -43,12 +44,12 @@ def hashed_seconds(seed: int, window_seconds: int) -> Column:
     return F.pmod(F.xxhash64("id", F.lit(seed)), F.lit(window_seconds))
 
 
-def event_and_arrival_times(first_id: int, rows: int, *, new: bool) -> tuple[Column, Column]:
+def event_and_arrival_times(
+    first_id: int, rows: int, *, new: bool, history_days: int
+) -> tuple[Column, Column]:
     """event_at and ingested_at of a history row, or of a row arriving after the history."""
     latest = F.to_timestamp(F.lit(LATEST_EVENT_AT))
-    history_event_at = latest - F.make_interval(
-        secs=hashed_seconds(2, DBT_HISTORY_DAYS * DAY_SECONDS)
-    )
+    history_event_at = latest - F.make_interval(secs=hashed_seconds(2, history_days * DAY_SECONDS))
     if not new:
         delay = hashed_seconds(5, MAX_ARRIVAL_DELAY_SECONDS)
         return history_event_at, history_event_at + F.make_interval(secs=delay)
@@ -64,14 +65,22 @@ def event_and_arrival_times(first_id: int, rows: int, *, new: bool) -> tuple[Col
 
 
 def synthetic_bronze(
-    spark: SparkSession, reference: Path, first_id: int, rows: int, *, new: bool = False
+    spark: SparkSession,
+    reference: Path,
+    first_id: int,
+    rows: int,
+    *,
+    new: bool = False,
+    history_days: int = DBT_HISTORY_DAYS,
 ) -> DataFrame:
     """`rows` bronze rows with ids from `first_id`, joined to real users and tracks."""
     users, user_count = indexed(spark, reference / "users.parquet", ["user_id", "country"])
     tracks, track_count = indexed(
         spark, reference / "tracks.parquet", ["track_id", "artist_id", "duration_ms"]
     )
-    event_at, ingested_at = event_and_arrival_times(first_id, rows, new=new)
+    event_at, ingested_at = event_and_arrival_times(
+        first_id, rows, new=new, history_days=history_days
+    )
     # Each attribute from its own hash of the id: with one hash for both, user (mod the user
     # count) and event type (mod 5) were tied whenever 5 divides the user count, and every
     # user only ever played, only skipped or only liked.
@@ -134,6 +143,12 @@ def main() -> None:
     parser.add_argument("--first-id", type=int, required=True)
     parser.add_argument("--rows", type=int, required=True)
     parser.add_argument(
+        "--history-days",
+        type=int,
+        default=DBT_HISTORY_DAYS,
+        help="days of event time the history spans (late new rows fall anywhere in it)",
+    )
+    parser.add_argument(
         "--new", action="store_true", help="rows that arrive after the history (see above)"
     )
     arguments = parser.parse_args()
@@ -147,6 +162,7 @@ def main() -> None:
         arguments.first_id,
         arguments.rows,
         new=arguments.new,
+        history_days=arguments.history_days,
     )
     (
         # One file per partition, as after the maintenance job's OPTIMIZE.

@@ -215,7 +215,12 @@ def _dbt(scale: Scale, root: Path, console: Console) -> dict[str, Any]:
     with use_environment(sandbox_environment(root, test_sized=False)):
         settings = load_settings()
         result = measure_dbt_cost(
-            settings, scale.dbt_events, scale.dbt_new_share, root, levers=scale.profile_levers
+            settings,
+            scale.dbt_events,
+            scale.dbt_new_share,
+            root,
+            levers=scale.profile_levers,
+            history_days=scale.dbt_history_days,
         )
     console.print(
         f"  full {result.full.seconds:.1f}s, incremental {result.incremental.seconds:.1f}s "

@@ -63,6 +63,7 @@ def test_smoke_run_measures_everything_and_reports_it(tmp_path: Path) -> None:
     dbt = results["dbt"]
     assert dbt["new_events"] == int(SMOKE.dbt_events * SMOKE.dbt_new_share)
     assert dbt["silver_rows"] == SMOKE.dbt_events + dbt["new_events"]
+    assert dbt["history_days"] == SMOKE.dbt_history_days
     assert "int_listening_events_deduplicated" in dbt["full"]["models"]
     assert dbt["full"]["seconds"] > 0 and dbt["incremental"]["seconds"] > 0
     assert dbt["levers_off"] == {}  # measured by `make bench`, not at smoke scale

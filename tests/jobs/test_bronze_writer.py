@@ -158,29 +158,22 @@ def recorded_versions(spark: SparkSession, location: str) -> list[int | None]:
     return [delta_transaction_version(spark, location, app) for app in ("app-a", "app-b", "c")]
 
 
-@pytest.mark.parametrize("fresh_process", [False, True], ids=["same process", "new process"])
-def test_transaction_versions_are_read_from_the_checksum_without_a_spark_job(
-    spark: SparkSession, settings: Settings, fresh_process: bool
-) -> None:
-    location = committed_batches(spark, settings)
-    if fresh_process:
-        forget_delta_logs(spark)  # the checksum is then read from the newest NNNN.crc file
-    first_job = next_spark_job(spark)
-
-    assert recorded_versions(spark, location) == [2, 7, None]
-    assert next_spark_job(spark) == first_job
-
-
-def test_without_a_checksum_transaction_versions_come_from_the_table_state(
+def test_transaction_versions_come_from_the_checksum_and_without_one_from_the_state(
     spark: SparkSession, settings: Settings
 ) -> None:
     location = committed_batches(spark, settings)
+    first_job = next_spark_job(spark)
+    # In the process that committed: Delta keeps the newest commit's checksum in memory.
+    assert recorded_versions(spark, location) == [2, 7, None]
+    # In a new process: the checksum is read from the newest NNNN.crc file.
+    forget_delta_logs(spark)
+    assert recorded_versions(spark, location) == [2, 7, None]
+    assert next_spark_job(spark) == first_job  # neither rebuilt the table's state
+
     # A process killed between a commit and its checksum leaves the newest version without
-    # one; here none has any.
+    # one; here none has any, so the versions come from the state Delta rebuilds.
     for checksum in (Path(location) / "_delta_log").glob("*.crc"):
         checksum.unlink()
     forget_delta_logs(spark)
-    first_job = next_spark_job(spark)
-
     assert recorded_versions(spark, location) == [2, 7, None]
-    assert next_spark_job(spark) > first_job  # the state was rebuilt to answer
+    assert next_spark_job(spark) > first_job
