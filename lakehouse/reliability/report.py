@@ -37,8 +37,9 @@ again and writes them to quarantine (`jobs/bronze_writer.py`).
    between bronze's commit and quarantine's leaves bronze with batch N and quarantine
    without it; the run again skips bronze and writes quarantine. Delta skips such a write
    without running it, so nothing is counted: the job first reads bronze's transaction
-   version for the batch and, when bronze holds it, counts the rejected records on their
-   own and writes them unless quarantine holds the batch too.
+   version for the batch (from Delta's checksum of the newest commit, or from the table
+   state when that commit has none) and, when bronze holds it, counts the rejected records
+   on their own and writes them unless quarantine holds the batch too.
 
 Where it would break:
 - **A reset checkpoint over kept tables.** A new checkpoint means a new query id, so
