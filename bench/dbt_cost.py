@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.scales import DBT_HISTORY_DAYS, DBT_NEW_LATE_SHARE
+from bench.scales import DBT_NEW_LATE_SHARE
 from lakehouse import pipeline
 from lakehouse.lake.object_store import duckdb_s3_options
 from lakehouse.lake.tables import SILVER_EVENTS_TABLE, query_warehouse
@@ -105,7 +105,7 @@ class DbtCostResult:
     silver_rows: int
     full: DbtRun
     incremental: DbtRun
-    history_days: int = DBT_HISTORY_DAYS
+    history_days: int
     new_late_share: float = DBT_NEW_LATE_SHARE
     # The incremental run again with one lever off, by lever name; and what each lever is.
     levers_off: dict[str, DbtRun] = field(default_factory=dict)
@@ -125,8 +125,8 @@ def append_bronze(
     rows: int,
     log_path: Path,
     *,
+    history_days: int,
     new: bool = False,
-    history_days: int = DBT_HISTORY_DAYS,
 ) -> None:
     """Append synthetic bronze rows with Spark (bench/make_bronze.py): the history, or
     (`new`) rows that arrive after it."""
@@ -219,8 +219,8 @@ def measure_dbt_cost(
     new_share: float,
     workdir: Path,
     *,
+    history_days: int,
     levers: bool = True,
-    history_days: int = DBT_HISTORY_DAYS,
 ) -> DbtCostResult:
     """Bronze of `events` rows, full build; then `new_share` more rows, incremental run;
     then, with `levers`, the incremental run again with each lever off."""

@@ -70,8 +70,8 @@ def synthetic_bronze(
     first_id: int,
     rows: int,
     *,
+    history_days: int,
     new: bool = False,
-    history_days: int = DBT_HISTORY_DAYS,
 ) -> DataFrame:
     """`rows` bronze rows with ids from `first_id`, joined to real users and tracks."""
     users, user_count = indexed(spark, reference / "users.parquet", ["user_id", "country"])

@@ -91,10 +91,8 @@ def checksum_transactions(snapshot: Any) -> dict[str, int] | None:
     if not transactions.isDefined():
         return None
     listed = transactions.get()
-    return {
-        str(listed.apply(index).appId()): int(listed.apply(index).version())
-        for index in range(listed.size())
-    }
+    entries = (listed.apply(index) for index in range(listed.size()))
+    return {str(entry.appId()): int(entry.version()) for entry in entries}
 
 
 def clear_uncommitted_delta_log(spark: SparkSession, location: str) -> list[str] | None:
