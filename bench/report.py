@@ -325,6 +325,7 @@ def limits_section(results: dict[str, Any]) -> list[str]:
                 f"drain's {job['seconds']:.1f} s. A long-running job pays it once; a drain "
                 "started by a scheduler pays it every run.",
             ]
+        lines += _jit_lines(job, (results.get("machine") or {}).get("cores"))
     if "freshness p95" in missed:
         fresh = results["freshness"]
         load = fresh["rate"] / max(job["events_per_second"], 1)
@@ -491,6 +492,22 @@ def batch_cost_section(rows: list[dict[str, Any]] | None) -> list[str]:
             for row in rows
         ),
         "",
+    ]
+
+
+def _jit_lines(job: dict[str, Any], cores: int | None) -> list[str]:
+    """How much of the machine the bronze job's JIT compilers took (-XX:+CITime), if known."""
+    jit, c2, wall = job.get("jit_seconds"), job.get("c2_seconds"), job.get("wall_seconds")
+    if not (jit and c2 and wall and cores):
+        return []
+    return [
+        f"- **The JIT compilers.** Over the job's {wall:.1f} s from launch to exit, its JVM "
+        f"compiled for {jit:.1f} s ({c2:.1f} s of it in C2, the optimizing compiler that "
+        f"turns hot code into fast machine code): {jit / (wall * cores):.0%} of the CPU time "
+        f"{cores} cores give in that time, taken from the tasks. The planning, code "
+        "generation and commit of each micro-batch run on the driver and warm up slowly, so "
+        "C2 keeps compiling to the end of the drain, not only in the first batch. Compiling "
+        "less eagerly, C2 alone or C1 alone made the drain no faster (README, Performance).",
     ]
 
 

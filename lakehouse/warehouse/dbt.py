@@ -98,7 +98,8 @@ def run_dbt(
         "--vars",
         json.dumps(dbt_vars),
     ]
-    log_dir = project_dir / "logs"
+    # dbt's own default, or where DBT_LOG_PATH moves it.
+    log_dir = Path(os.environ.get("DBT_LOG_PATH") or project_dir / "logs")
     if artifacts_dir is not None:
         log_dir = artifacts_dir.resolve() / "logs"
         target_dir = artifacts_dir.resolve() / "target"

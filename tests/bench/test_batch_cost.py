@@ -90,7 +90,14 @@ def test_the_page_has_a_row_per_setting_and_says_what_bounds_the_delay() -> None
     measures = [
         {"events_per_second": 600_000},
         {"events_per_second": 40_000},
-        {"records": 2_000_000, "seconds": 100.0, "events_per_second": 20_000},
+        {
+            "records": 2_000_000,
+            "seconds": 100.0,
+            "events_per_second": 20_000,
+            "wall_seconds": 110.0,
+            "jit_seconds": 55.0,
+            "c2_seconds": 44.0,
+        },
     ]
     batches = [
         {"batch_id": 0, "records": 500_000, "seconds": 41.0, "add_batch_ms": 40_000},
@@ -106,6 +113,7 @@ def test_the_page_has_a_row_per_setting_and_says_what_bounds_the_delay() -> None
         "freshness": {"p95": 24.5, "rate": 10_000},
         "dbt": {"incremental_share": 0.05},
         "batch_cost": rows,
+        "machine": {"cores": 2},
     }
     profile["job_batch"] = 20.0
     limits = "\n".join(limits_section(results))
@@ -114,5 +122,8 @@ def test_the_page_has_a_row_per_setting_and_says_what_bounds_the_delay() -> None
     # 41 + 17.9 + 15.8 + 17 + 1.4 s in micro-batches; the rest of the 100 s is between them.
     assert "The drain's own micro-batches took 93.1 s of its 100.0 s" in limits
     assert "the other 6.9 s is the streaming query's own work between batches" in limits
+    assert "Over the job's 110.0 s from launch to exit, its JVM compiled for 55.0 s" in limits
+    assert "(44.0 s of it in C2," in limits
+    assert "fast machine code): 25% of the CPU time 2 cores give in that time" in limits
     assert "A batch of 2,000 records takes 2.75 s (median, configured settings)" in limits
     assert "about two of those, 5.5 s, against the 3 s target" in limits

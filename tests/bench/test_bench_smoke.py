@@ -31,6 +31,8 @@ def test_smoke_run_measures_everything_and_reports_it(tmp_path: Path) -> None:
     assert drain["bronze_rows"] + drain["quarantine_rows"] == drain["produced"]
     assert (drain["lost"], drain["duplicated"]) == (0, 0)
     assert bronze["wall_seconds"] > bronze["seconds"] > 0
+    # The job's JVM reported its JIT compilers' time (-XX:+CITime), C2 being part of it.
+    assert 0 < bronze["c2_seconds"] < bronze["jit_seconds"]
     assert set(results["load_average"]) == {"start", "end"}
     profile = drain["profile"]
     assert profile["records"] == drain["produced"]

@@ -7,7 +7,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lakehouse.warehouse.dbt import dbt_environment, ensure_duckdb_extensions
+from lakehouse.warehouse.dbt import (
+    DbtCommandError,
+    dbt_environment,
+    ensure_duckdb_extensions,
+    run_dbt,
+)
 
 # Nothing listens here: an INSTALL that tries to download fails at once.
 UNREACHABLE_REPOSITORY = "http://127.0.0.1:9/duckdb-extensions"
@@ -65,3 +70,21 @@ def test_ensure_duckdb_extensions_installs_once(tmp_path: Path) -> None:
     ensure_duckdb_extensions(tmp_path)
 
     assert installed_file.stat().st_mtime_ns == first_install
+
+
+def test_a_failed_command_names_the_log_where_dbt_log_path_puts_it(
+    tmp_path: Path,
+    dbt_project_dir: Path,
+    duckdb_extension_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DBT_LOG_PATH", str(tmp_path / "elsewhere"))
+    with pytest.raises(DbtCommandError) as failure:
+        run_dbt(
+            ["compile", "--select", "no_such_model", "--no-such-option"],
+            project_dir=dbt_project_dir,
+            duckdb_path=tmp_path / "lakehouse.duckdb",
+            extension_dir=duckdb_extension_dir,
+            dbt_vars={},
+        )
+    assert failure.value.log_file == tmp_path / "elsewhere" / "dbt.log"
