@@ -30,7 +30,7 @@ reliability: setup
 	$(VENV)/lakehouse reliability --scale full --output docs/RELIABILITY.md
 
 # The benchmarks against their baselines; rewrites docs/PERFORMANCE.md, performance.json and
-# performance.png (about 16 minutes on 2 cores; run it on an otherwise idle machine).
+# performance.png (31-36 minutes on 2 cores; run it on an otherwise idle machine).
 bench: setup
 	$(VENV)/python -m bench --scale full --output docs
 
