@@ -164,7 +164,8 @@ def _write_partitions(buffers: dict[tuple[str, int], list[dict[str, Any]]], root
 
 
 # HotSpot prints its JIT compilers' accumulated time when the JVM exits. It adds a few clock reads
-# per compilation: drains with it took 56.8 and 58.4 s, without it 58.2 s (28 November).
+# per compilation: alternate drains with it took 56.8 and 58.4 s, without it 58.2 s and, the
+# session's first and cold, 66.2 s (28 November).
 JIT_TIMES = "-XX:+CITime"
 
 

@@ -504,10 +504,10 @@ def _jit_lines(job: dict[str, Any], cores: int | None) -> list[str]:
         f"- **The JIT compilers.** Over the job's {wall:.1f} s from launch to exit, its JVM "
         f"compiled for {jit:.1f} s ({c2:.1f} s of it in C2, the optimizing compiler that "
         f"turns hot code into fast machine code): {jit / (wall * cores):.0%} of the CPU time "
-        f"{cores} cores give in that time, taken from the tasks. The planning, code "
-        "generation and commit of each micro-batch run on the driver and warm up slowly, so "
-        "C2 keeps compiling to the end of the drain, not only in the first batch. Compiling "
-        "less eagerly, C2 alone or C1 alone made the drain no faster (README, Performance).",
+        f"{cores} cores give in that time, taken from the tasks. In a drain logged method by "
+        "method (README, Performance), C2 kept compiling to the end, driver and task code "
+        "alike, not only in the first batch. Compiling less eagerly, C2 alone or C1 alone "
+        "made the drain no faster.",
     ]
 
 
