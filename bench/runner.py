@@ -15,7 +15,14 @@ from rich.console import Console
 
 from bench.batch_cost import batches_in_log, measure_batch_cost
 from bench.dbt_cost import measure_dbt_cost
-from bench.drain import DrainResult, bronze_job, ingest_profile, kafka_ceiling, python_baseline
+from bench.drain import (
+    DrainResult,
+    bronze_job,
+    ingest_profile,
+    kafka_ceiling,
+    python_baseline,
+    with_driver_java_options,
+)
 from bench.freshness import measure_freshness
 from bench.jvm_levers import measure_jvm_levers
 from bench.scales import Scale
@@ -24,7 +31,12 @@ from lakehouse import pipeline
 from lakehouse.config import load_settings
 from lakehouse.kafka.watermarks import count_messages
 from lakehouse.monitoring.reconcile import ledger
-from lakehouse.sandbox import sandbox_environment, sandbox_stack, use_environment
+from lakehouse.sandbox import (
+    quick_driver_java_options,
+    sandbox_environment,
+    sandbox_stack,
+    use_environment,
+)
 from lakehouse.settings import Settings
 
 
@@ -54,6 +66,14 @@ def product_sizing() -> dict[str, Any]:
 
 
 SECTIONS = ("drain", "freshness", "dbt")
+
+
+def around_the_drain(scale: Scale, settings: Settings) -> Settings:
+    """The settings of the jobs around the bronze drain: with C1 alone where the scale says
+    (Scale.quick_jvm), else unchanged."""
+    if not scale.quick_jvm:
+        return settings
+    return with_driver_java_options(settings, quick_driver_java_options())
 
 
 def run_benchmarks(
@@ -110,7 +130,9 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
         for measure in measures:
             console.print(f"  {measure.name}: {measure.events_per_second:,.0f} events/s")
         console.print("bronze job stage by stage (batch read of the same topics) ...")
-        profile = ingest_profile(settings, root, levers=scale.profile_levers)
+        profile = ingest_profile(
+            around_the_drain(scale, settings), root, levers=scale.profile_levers
+        )
         if scale.profile_levers:
             console.print("bronze job's JVM levers (a drain each, alternately) ...")
             profile["levers"] += measure_jvm_levers(
@@ -145,7 +167,8 @@ def _freshness(
 ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """Freshness under the continuous job at the configured trigger, then the small files it
     left and their cost; then the same traffic at each alternative trigger."""
-    with sandbox_stack(root / "default", test_sized=False) as (settings, _):
+    with sandbox_stack(root / "default", test_sized=False) as (stack_settings, _):
+        settings = around_the_drain(scale, stack_settings)
         result = _freshness_at(scale, settings, seed, root / "default", console)
         console.rule("small files: the day the continuous job wrote, before and after OPTIMIZE")
         files = measure_small_files(settings, root / "default" / "maintenance.log")
@@ -158,7 +181,8 @@ def _freshness(
     for number, other in enumerate(scale.freshness_alternatives):
         folder = root / f"alternative-{number}"
         overrides = {"LAKEHOUSE__INGEST__TRIGGER_INTERVAL": other}
-        with sandbox_stack(folder, overrides, test_sized=False) as (other_settings, _):
+        with sandbox_stack(folder, overrides, test_sized=False) as (other_stack, _):
+            other_settings = around_the_drain(scale, other_stack)
             alternatives.append(_freshness_at(scale, other_settings, seed, folder, console))
     return (
         result,
@@ -213,7 +237,7 @@ def _dbt(scale: Scale, root: Path, console: Console) -> dict[str, Any]:
     # events ran 305 s and filled the disk with DuckDB's spill, so the section used the
     # tests' catalogue (300 users, 600 tracks) until then.
     with use_environment(sandbox_environment(root, test_sized=False)):
-        settings = load_settings()
+        settings = around_the_drain(scale, load_settings())
         result = measure_dbt_cost(
             settings,
             scale.dbt_events,

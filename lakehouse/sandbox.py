@@ -35,7 +35,7 @@ TEST_SIZING = {
 # The driver JVMs of test-sized stacks compile with C1 alone. A job over a few hundred records
 # ends before the optimizing compiler (C2) pays back its work, and on 2 cores that work takes
 # the other core: an available-now run over 50 records took 20 s and 22 CPU-seconds with C1
-# alone against 25 s and 41 CPU-seconds configured (README, Development). A 2,000,000-event
+# alone against 25 s and 40 CPU-seconds configured (README, Development). A 2,000,000-event
 # drain is the opposite case, 45% slower with C1 alone, so the product keeps both compilers.
 C1_ONLY = "-XX:TieredStopAtLevel=1"
 
