@@ -179,8 +179,9 @@ def jit_times(log: str) -> tuple[float | None, float | None]:
     )
 
 
-def with_driver_java_options(settings: Settings, options: str) -> Settings:
-    """The settings with `options` as the driver JVM's extra options."""
+def with_driver_java_option(settings: Settings, option: str) -> Settings:
+    """The settings with `option` after the driver JVM's configured extra options."""
+    options = f"{settings.spark.driver_java_options} {option}".strip()
     spark = settings.spark.model_copy(update={"driver_java_options": options})
     return settings.model_copy(update={"spark": spark})
 
@@ -188,8 +189,7 @@ def with_driver_java_options(settings: Settings, options: str) -> Settings:
 def bronze_job(settings: Settings, records: int, log_path: Path) -> DrainResult:
     """This suite's bronze job, available-now, from an empty checkpoint (its driver JVM also
     reports its JIT compilers' time)."""
-    options = f"{settings.spark.driver_java_options} {JIT_TIMES}".strip()
-    settings = with_driver_java_options(settings, options)
+    settings = with_driver_java_option(settings, JIT_TIMES)
     command = spark_submit_command(settings, job_args=["--trigger", "available-now"])
     environment = {**os.environ, **spark_environment(settings)}
     launched = time.monotonic()

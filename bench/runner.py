@@ -21,7 +21,7 @@ from bench.drain import (
     ingest_profile,
     kafka_ceiling,
     python_baseline,
-    with_driver_java_options,
+    with_driver_java_option,
 )
 from bench.freshness import measure_freshness
 from bench.jvm_levers import measure_jvm_levers
@@ -31,12 +31,7 @@ from lakehouse import pipeline
 from lakehouse.config import load_settings
 from lakehouse.kafka.watermarks import count_messages
 from lakehouse.monitoring.reconcile import ledger
-from lakehouse.sandbox import (
-    quick_driver_java_options,
-    sandbox_environment,
-    sandbox_stack,
-    use_environment,
-)
+from lakehouse.sandbox import C1_ONLY, sandbox_environment, sandbox_stack, use_environment
 from lakehouse.settings import Settings
 
 
@@ -71,9 +66,7 @@ SECTIONS = ("drain", "freshness", "dbt")
 def around_the_drain(scale: Scale, settings: Settings) -> Settings:
     """The settings of the jobs around the bronze drain: with C1 alone where the scale says
     (Scale.quick_jvm), else unchanged."""
-    if not scale.quick_jvm:
-        return settings
-    return with_driver_java_options(settings, quick_driver_java_options())
+    return with_driver_java_option(settings, C1_ONLY) if scale.quick_jvm else settings
 
 
 def run_benchmarks(

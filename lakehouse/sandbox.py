@@ -57,7 +57,7 @@ def sandbox_environment(
     """LAKEHOUSE__ overrides that put a whole stack under root, on free (or given) ports;
     `test_sized` also shrinks Spark and the simulator's catalogue (TEST_SIZING) and compiles
     with C1 alone (C1_ONLY)."""
-    return {
+    environment = {
         "LAKEHOUSE_ENV": "local",
         "LAKEHOUSE__STATE_DIR": str(root / "state"),
         "LAKEHOUSE__KAFKA__BROKER__PORT": str(port or free_port()),
@@ -65,12 +65,11 @@ def sandbox_environment(
         "LAKEHOUSE__LAKE__ROOT": str(root / "lake"),
         "LAKEHOUSE__LAKE__CHECKPOINT_ROOT": str(root / "checkpoints"),
         "LAKEHOUSE__WAREHOUSE__DUCKDB_PATH": str(root / "warehouse" / "lakehouse.duckdb"),
-        **(
-            {**TEST_SIZING, "LAKEHOUSE__SPARK__DRIVER_JAVA_OPTIONS": quick_driver_java_options()}
-            if test_sized
-            else {}
-        ),
     }
+    if test_sized:
+        environment.update(TEST_SIZING)
+        environment["LAKEHOUSE__SPARK__DRIVER_JAVA_OPTIONS"] = quick_driver_java_options()
+    return environment
 
 
 def sandbox_settings(environment: Mapping[str, str]) -> Settings:
