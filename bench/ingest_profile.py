@@ -4,12 +4,12 @@ Run through spark-submit by bench/drain.py (same jars, same Spark conf as the jo
 
     spark-submit ... bench/ingest_profile.py --env local --output profile.json --scratch DIR
 
-The first micro-batch of the job's (ingest.max_offsets_per_trigger records of the same Kafka
-topics) is read as one batch, and each stage runs it whole to a sink and is timed on its own,
-start-up excluded. The stages: read (noop sink); + parse and validate (noop); the job's
-bronze pass (read + parse + the bronze Delta write, counting rejected records on the way);
-the quarantine pass the job adds only for a batch with rejected records (read + parse again
-+ the quarantine write).
+The first PROFILE_RECORDS records of the same Kafka topics (fewer when the job's
+micro-batch, ingest.max_offsets_per_trigger, is smaller) are read as one batch, and each
+stage runs it whole to a sink and is timed on its own, start-up excluded. The stages: read
+(noop sink); + parse and validate (noop); the job's bronze pass (read + parse + the bronze
+Delta write, counting rejected records on the way); the quarantine pass the job adds only for
+a batch with rejected records (read + parse again + the quarantine write).
 
 Then each lever is measured against the job's own setting in the same session: the stage it
 acts on runs with the job's setting, with the lever the other way, and with the job's setting
@@ -31,6 +31,7 @@ from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from bench.scales import PROFILE_RECORDS
 from jobs.bronze_writer import (
     BRONZE_STATS_COLUMNS,
     PLAIN_ENCODED_COLUMNS,
@@ -69,16 +70,14 @@ SMALL_BATCHES = 4
 SMALL_BATCH_RECORDS = 1_000
 
 
-def one_batch_end(settings: Settings) -> str:
-    """endingOffsets for one of the job's micro-batches: at most ingest.max_offsets_per_trigger
-    records from the start of the topics, spread over the partitions as Spark spreads them."""
+def profile_batch_end(settings: Settings) -> str:
+    """endingOffsets for the profile's batch: at most PROFILE_RECORDS records, and no more than
+    ingest.max_offsets_per_trigger, from the start of the topics, spread over the partitions as
+    Spark spreads a micro-batch."""
     marks = partition_watermarks(settings.kafka_bootstrap, settings.kafka.topics.values())
-    limit = settings.ingest.max_offsets_per_trigger
-    share = None if limit is None else -(-limit // max(len(marks), 1))
-    ends = {
-        key: mark.end if share is None else min(mark.end, mark.earliest + share)
-        for key, mark in marks.items()
-    }
+    limit = min(settings.ingest.max_offsets_per_trigger or PROFILE_RECORDS, PROFILE_RECORDS)
+    share = -(-limit // max(len(marks), 1))
+    ends = {key: min(mark.end, mark.earliest + share) for key, mark in marks.items()}
     return starting_offsets_json(ends)
 
 
@@ -91,7 +90,7 @@ def kafka_batch(
         .option("kafka.bootstrap.servers", settings.kafka_bootstrap)
         .option("subscribe", ",".join(settings.kafka.topics.values()))
         .option("startingOffsets", "earliest")
-        .option("endingOffsets", one_batch_end(settings))
+        .option("endingOffsets", profile_batch_end(settings))
     )
     if min_partitions is not None:
         reader = reader.option("minPartitions", str(min_partitions))

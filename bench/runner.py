@@ -23,8 +23,8 @@ from bench.drain import (
     python_baseline,
     with_driver_java_option,
 )
+from bench.drain_levers import measure_drain_levers
 from bench.freshness import measure_freshness
-from bench.jvm_levers import measure_jvm_levers
 from bench.scales import Scale
 from bench.small_files import measure_small_files
 from lakehouse import pipeline
@@ -127,9 +127,9 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
             around_the_drain(scale, settings), root, levers=scale.profile_levers
         )
         if scale.profile_levers:
-            console.print("bronze job's JVM levers (a drain each, alternately) ...")
-            profile["levers"] += measure_jvm_levers(
-                settings, produced, root / "jvm-levers", measures[-1].seconds
+            console.print("bronze job's drain levers (a drain each, alternately) ...")
+            profile["levers"] += measure_drain_levers(
+                settings, produced, root / "drain-levers", measures[-1].seconds
             )
         stages = {k: v for k, v in profile.items() if isinstance(v, float)}
         console.print("  " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items()))

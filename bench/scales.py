@@ -12,6 +12,12 @@ DBT_HISTORY_DAYS = 30
 DBT_NEW_ARRIVAL_MINUTES = 15
 DBT_NEW_LATE_SHARE = 0.1
 
+# The stage profile's batch (bench/ingest_profile.py): the first this many records of the
+# drained topics, and no more than the job's micro-batch. The write levers cache it, and a
+# cached 2,000,000-record batch once ran the 2g driver out of memory; a quarter of the job's
+# 2,000,000-record micro-batch also keeps the profile's many runs of it to minutes.
+PROFILE_RECORDS = 500_000
+
 
 @dataclass(frozen=True)
 class Scale:

@@ -1,8 +1,9 @@
-"""The bronze job's JVM levers, each measured over a whole drain of the same topics.
+"""The bronze job's levers that only a whole drain of the same topics can measure.
 
-A driver JVM's heap and garbage collector are fixed when it starts, so they cannot be
-switched inside one session the way bench/ingest_profile.py switches Spark properties: each
-setting is a drain of its own by spark-submit, into a fresh lake and checkpoint. The
+A driver JVM's heap and garbage collector are fixed when it starts, and the micro-batch size
+shows only over a drain of several batches, so none of them can be switched inside one
+session the way bench/ingest_profile.py switches Spark properties: each setting is a drain
+of its own by spark-submit, into a fresh lake and checkpoint. The
 configured job drains before and after each other setting (the drain section's own run is
 the first), and its seconds are the mean of the two runs around the other setting, as
 ingest_profile.bracketed does: later runs of a session tend to be faster.
@@ -19,12 +20,14 @@ from bench.batch_cost import drain_in_own_lake
 from lakehouse.settings import Settings
 
 PARALLEL_GC = "-XX:+UseParallelGC"
+# The other micro-batch bound when the configured one is null (no bound).
+QUARTER_BOUND = 500_000
 STAGE = "the bronze job's drain of every event, spark-submit, start-up excluded"
 
 
 @dataclass(frozen=True)
-class JvmLever:
-    """One driver JVM setting: the override that turns it the other way, and both labels."""
+class DrainLever:
+    """One setting of the job: the override that turns it the other way, and both labels."""
 
     name: str
     variable: str
@@ -33,9 +36,11 @@ class JvmLever:
     other_setting: str
 
 
-def jvm_levers(settings: Settings) -> list[JvmLever]:
-    """Driver memory (the configured size against twice it) and the garbage collector (the
-    parallel collector against G1, the JDK's default), from the configured settings."""
+def drain_levers(settings: Settings) -> list[DrainLever]:
+    """Driver memory (the configured size against twice it), the garbage collector (the
+    parallel collector against G1, the JDK's default) and the micro-batch size (the configured
+    bound against a quarter of it, or against QUARTER_BOUND without one), from the configured
+    settings."""
     memory = settings.spark.driver_memory
     size, unit = memory[:-1], memory[-1]
     doubled = f"{int(size) * 2}{unit}" if size.isdigit() else "4g"
@@ -45,15 +50,27 @@ def jvm_levers(settings: Settings) -> list[JvmLever]:
     labels = [f"parallel ({PARALLEL_GC})", "G1 (the JDK's default)"]
     job_collector, other_collector = labels if parallel else labels[::-1]
     return [
-        JvmLever("driver memory", "LAKEHOUSE__SPARK__DRIVER_MEMORY", doubled, memory, doubled),
-        JvmLever(
+        DrainLever("driver memory", "LAKEHOUSE__SPARK__DRIVER_MEMORY", doubled, memory, doubled),
+        DrainLever(
             "driver garbage collector",
             "LAKEHOUSE__SPARK__DRIVER_JAVA_OPTIONS",
             " ".join(others if parallel else [*others, PARALLEL_GC]),
             job_collector,
             other_collector,
         ),
+        _batch_size_lever(settings.ingest.max_offsets_per_trigger),
     ]
+
+
+def _batch_size_lever(bound: int | None) -> DrainLever:
+    other = QUARTER_BOUND if bound is None else max(bound // 4, 1)
+    return DrainLever(
+        "micro-batch size (ingest.max_offsets_per_trigger)",
+        "LAKEHOUSE__INGEST__MAX_OFFSETS_PER_TRIGGER",
+        str(other),
+        "no bound" if bound is None else f"at most {bound:,} records",
+        f"at most {other:,} records",
+    )
 
 
 def drain_seconds(folder: Path, overrides: dict[str, str], records: int) -> float:
@@ -70,14 +87,14 @@ def drain_seconds(folder: Path, overrides: dict[str, str], records: int) -> floa
     return result.seconds
 
 
-def measure_jvm_levers(
+def measure_drain_levers(
     settings: Settings, records: int, root: Path, configured_seconds: float
 ) -> list[dict[str, Any]]:
     """Each lever the other way between two configured drains; `configured_seconds` is the
     drain section's own run, the configured drain before the first lever."""
     rows = []
     before = configured_seconds
-    for number, lever in enumerate(jvm_levers(settings)):
+    for number, lever in enumerate(drain_levers(settings)):
         other = drain_seconds(
             root / f"{number}-other", {lever.variable: lever.other_value}, records
         )
