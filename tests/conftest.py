@@ -18,6 +18,7 @@ from lakehouse.streaming.spark_submit import driver_java_options
 from tests.s3_server import S3Server
 from tests.small_run import SmallRun, build_small_run
 
+SNAPSHOT_PARTITIONS = "spark.databricks.delta.snapshotPartitions"
 SPARK_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "spark"
 KAFKA_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "kafka"
 # The interpreter the EMR environment is built with and linked to in tests: this run's own
@@ -32,7 +33,8 @@ def spark() -> Iterator[SparkSession]:
     jars = os.pathsep.join(str(jar) for jar in sorted(SPARK_JARS_DIR.glob("*.jar")))
     # The driver JVM's options every local job gets: the class archive set-up trained
     # (class_archive.py) and spark.driver_java_options.
-    java_options = driver_java_options(load_settings())
+    settings = load_settings()
+    java_options = driver_java_options(settings)
     session = (
         SparkSession.builder.master("local[2]")
         .appName("lakehouse-tests")
@@ -43,6 +45,9 @@ def spark() -> Iterator[SparkSession]:
             "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"
         )
         .config("spark.sql.shuffle.partitions", "2")
+        # The local jobs' setting (conf/local.yaml): Delta rebuilds a table's state from its
+        # log in 50 tasks by default, which dominates the tests' tiny tables.
+        .config(SNAPSHOT_PARTITIONS, settings.spark.conf[SNAPSHOT_PARTITIONS])
         .config("spark.default.parallelism", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pytest
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
@@ -17,18 +15,7 @@ from lakehouse.sandbox import sandbox_environment
 DAY_ONE, DAY_TWO = "2026-11-22", "2026-11-23"
 
 
-@pytest.fixture
-def small_snapshots(spark: SparkSession) -> Iterator[SparkSession]:
-    """As conf/local.yaml does for the jobs: Delta's 50 log-reading tasks dominate tiny tables."""
-    spark.conf.set("spark.databricks.delta.snapshotPartitions", "1")
-    yield spark
-    spark.conf.unset("spark.databricks.delta.snapshotPartitions")
-
-
-def test_optimize_compacts_only_closed_partitions(
-    small_snapshots: SparkSession, tmp_path: Path
-) -> None:
-    spark = small_snapshots
+def test_optimize_compacts_only_closed_partitions(spark: SparkSession, tmp_path: Path) -> None:
     settings = load_settings(environ=sandbox_environment(tmp_path, 1, 2))
     assert maintain(spark, settings, datetime(2026, 11, 23, 1, tzinfo=UTC)) == EXIT_NO_TABLE
     rows = [(f"e{i}", date(2026, 11, 22), 23) for i in range(3)]
