@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
+from bench.ingest_profile import SNAPSHOT_PARTITIONS
 from lakehouse.config import load_settings
 from lakehouse.kafka.broker import KafkaBroker
 from lakehouse.sandbox import free_port, sandbox_environment
@@ -18,7 +19,6 @@ from lakehouse.streaming.spark_submit import driver_java_options
 from tests.s3_server import S3Server
 from tests.small_run import SmallRun, build_small_run
 
-SNAPSHOT_PARTITIONS = "spark.databricks.delta.snapshotPartitions"
 SPARK_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "spark"
 KAFKA_JARS_DIR = PROJECT_ROOT / ".lakehouse" / "jars" / "kafka"
 # The interpreter the EMR environment is built with and linked to in tests: this run's own

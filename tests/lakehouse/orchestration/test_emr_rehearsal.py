@@ -31,6 +31,7 @@ import pyspark
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from bench.ingest_profile import SNAPSHOT_PARTITIONS
 from lakehouse import pipeline
 from lakehouse.config import load_settings
 from lakehouse.kafka.broker import KafkaBroker
@@ -52,9 +53,6 @@ MALFORMED = [b"not json", b'{"event_id": 7}', b"\xff\xfe"]
 PARTITIONS = 3
 TOPICS = ("plays", "skips", "likes")
 COORDINATES = ("kafka_topic", "kafka_partition", "kafka_offset")
-# Delta rebuilds a table's state in 50 tasks by default; on a 2-core machine against a local
-# S3 server that is most of the run, so the rehearsal uses two.
-SNAPSHOT_PARTITIONS = "spark.databricks.delta.snapshotPartitions"
 
 
 @pytest.fixture
@@ -202,6 +200,8 @@ def test_packaged_job_runs_as_emr_would_and_reconciles(
         "--driver-class-path", ":".join(s3a_jars),
         # s3:// is EMRFS on EMR; here S3A serves the artifacts' s3:// URIs too.
         "--conf", "spark.hadoop.fs.s3.impl=org.apache.hadoop.fs.s3a.S3AFileSystem",
+        # Delta rebuilds a table's state in 50 tasks by default; on a 2-core machine against a
+        # local S3 server that is most of the run, so the rehearsal uses two.
         "--conf", f"{SNAPSHOT_PARTITIONS}=2",
         *parameters.split(" "),
         submit["entryPoint"],
