@@ -7,11 +7,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
 import subprocess
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -40,11 +42,46 @@ class DrainResult:
     # C2 alone; None for readers that are not a JVM of ours.
     jit_seconds: float | None = None
     c2_seconds: float | None = None
+    # Each run's seconds when `seconds` is their mean (pooled); empty for a single run.
+    runs: tuple[float, ...] = ()
 
     @property
     def events_per_second(self) -> float:
         """Records per second over `seconds`."""
         return self.records / self.seconds if self.seconds > 0 else 0.0
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return statistics.fmean(known) if len(known) == len(values) else None
+
+
+def pooled(runs: list[DrainResult]) -> DrainResult:
+    """Several runs of one reader over the same records as one result: the mean of each
+    timing, and every run's seconds in `runs`. One run is returned as it is."""
+    if len(runs) == 1:
+        return runs[0]
+    if len({run.records for run in runs}) != 1:
+        raise ValueError(f"runs over different records: {[run.records for run in runs]}")
+    return replace(
+        runs[0],
+        seconds=statistics.fmean(run.seconds for run in runs),
+        wall_seconds=_mean([run.wall_seconds for run in runs]),
+        jit_seconds=_mean([run.jit_seconds for run in runs]),
+        c2_seconds=_mean([run.c2_seconds for run in runs]),
+        runs=tuple(run.seconds for run in runs),
+    )
+
+
+def alternately(readers: list[Callable[[int], DrainResult]], rounds: int) -> list[DrainResult]:
+    """Each reader `rounds` times, in turn (A B A B ...), each call given its round number
+    from 1; every reader's runs pooled, in the readers' order. Runs later in a session tend
+    to be faster, so taking turns gives no reader the session's warm end alone."""
+    runs: list[list[DrainResult]] = [[] for _ in readers]
+    for round_number in range(1, rounds + 1):
+        for reader_runs, reader in zip(runs, readers, strict=True):
+            reader_runs.append(reader(round_number))
+    return [pooled(reader_runs) for reader_runs in runs]
 
 
 def kafka_ceiling(settings: Settings, records: int) -> DrainResult:

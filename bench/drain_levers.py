@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.batch_cost import drain_in_own_lake
+from bench.drain import DrainResult
 from lakehouse.settings import Settings
 
 PARALLEL_GC = "-XX:+UseParallelGC"
@@ -73,9 +74,9 @@ def _batch_size_lever(bound: int | None) -> DrainLever:
     )
 
 
-def drain_seconds(folder: Path, overrides: dict[str, str], records: int) -> float:
-    """Seconds of one drain of every record into a lake of its own under `folder` (start-up
-    excluded); the lake is deleted afterwards, the job's log kept."""
+def drain_once(folder: Path, overrides: dict[str, str], records: int) -> DrainResult:
+    """One drain of every record into a lake of its own under `folder` (start-up excluded);
+    the lake is deleted afterwards, the job's log kept."""
     result, batches = drain_in_own_lake(folder, overrides, records)
     drained = sum(batch.records for batch in batches)
     if drained != records:
@@ -84,7 +85,12 @@ def drain_seconds(folder: Path, overrides: dict[str, str], records: int) -> floa
         )
     shutil.rmtree(folder / "lake")
     shutil.rmtree(folder / "checkpoints")
-    return result.seconds
+    return result
+
+
+def drain_seconds(folder: Path, overrides: dict[str, str], records: int) -> float:
+    """Seconds of one drain_once."""
+    return drain_once(folder, overrides, records).seconds
 
 
 def measure_drain_levers(

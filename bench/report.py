@@ -55,6 +55,14 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     ]  # fmt: skip
 
 
+def reader_runs(runs: list[float] | None) -> str:
+    """How a pooled reader's seconds were made (bench.drain.pooled); nothing for one run."""
+    if not runs:
+        return ""
+    each = ", ".join(f"{seconds:.1f}" for seconds in runs)
+    return f"; the mean of {len(runs)} runs taking turns with the other reader ({each} s)"
+
+
 def _sizing_lines(sizing: dict[str, Any] | None) -> list[str]:
     """What the product ran with (a run from before the bench recorded it has none)."""
     if not sizing:
@@ -113,7 +121,7 @@ def markdown(results: dict[str, Any], command: str, previous: dict[str, Any] | N
             f"| {m['name']} | {m['records']:,} | {m['seconds']:.1f} | "
             f"{m['events_per_second']:,} | "
             f"{'' if m['wall_seconds'] is None else format(m['wall_seconds'], '.1f')} | "
-            f"{m['note']} |"
+            f"{m['note']}{reader_runs(m.get('runs'))} |"
             for m in drain["measures"]
         ),
         "",
@@ -293,6 +301,9 @@ def limits_section(results: dict[str, Any]) -> list[str]:
     # The drain's own micro-batches (from its progress lines); outside them, the query's work
     # between batches and the session's stop.
     in_batches = sum(b["seconds"] for b in drain.get("bronze_batches") or [])
+    # The batches are the first run's (its log); with several runs, `seconds` is their mean.
+    first_run = (job.get("runs") or [job["seconds"]])[0]
+    its = "its first run's" if job.get("runs") else "its"
     first = _first_batch(drain)
     lines = ["## What limits the missed targets", ""]
     if missed & {"bronze vs Python baseline (floor)", "bronze vs Python baseline (goal)"}:
@@ -307,9 +318,9 @@ def limits_section(results: dict[str, Any]) -> list[str]:
             f"{write:.1f} s (the bronze pass less read + parse; Parquet with the raw JSON in "
             "`raw_value`, "
             "partitioned by hour, plus the transaction log). "
-            f"{_batches_phrase(drain)} took {in_batches:.1f} s of its {job['seconds']:.1f} s; "
+            f"{_batches_phrase(drain)} took {in_batches:.1f} s of {its} {first_run:.1f} s; "
             "the other "
-            f"{max(job['seconds'] - in_batches, 0.0):.1f} s is the streaming query's own "
+            f"{max(first_run - in_batches, 0.0):.1f} s is the streaming query's own "
             "work between batches (planning, offsets, the write-ahead and commit logs) and "
             "the session's stop. The Python baseline "
             "validates nothing and keeps no raw value, quarantine or transaction log. Spark "
@@ -323,8 +334,8 @@ def limits_section(results: dict[str, Any]) -> list[str]:
                 f"- **The first micro-batch.** It took {first_seconds:.1f} s against "
                 f"{later:.1f} s for each later one of the same size: the fresh JVM compiles "
                 "(JIT), generates and loads the code of the read, the parse and the Delta "
-                f"write on the same two cores, {max(first_seconds - later, 0.0):.1f} s of the "
-                f"drain's {job['seconds']:.1f} s. A long-running job pays it once; a drain "
+                f"write on the same two cores, {max(first_seconds - later, 0.0):.1f} s of "
+                f"{its} {first_run:.1f} s. A long-running job pays it once; a drain "
                 "started by a scheduler pays it every run.",
             ]
         lines += _jit_lines(job, (results.get("machine") or {}).get("cores"))

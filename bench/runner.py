@@ -17,13 +17,14 @@ from bench.batch_cost import batches_in_log, measure_batch_cost
 from bench.dbt_cost import measure_dbt_cost
 from bench.drain import (
     DrainResult,
+    alternately,
     bronze_job,
     ingest_profile,
     kafka_ceiling,
     python_baseline,
     with_driver_java_option,
 )
-from bench.drain_levers import measure_drain_levers
+from bench.drain_levers import drain_once, measure_drain_levers
 from bench.freshness import measure_freshness
 from bench.scales import Scale
 from bench.small_files import measure_small_files
@@ -111,13 +112,20 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
         )
         produced = count_messages(settings.kafka_bootstrap, settings.kafka.topics.values())
         console.print(f"produced {produced:,} events at {report.events_per_second:,.0f}/s")
-        measures: list[DrainResult] = []
         console.print("Kafka ConsumerPerformance ...")
-        measures.append(kafka_ceiling(settings, produced))
-        console.print("Python consumer -> Parquet ...")
-        measures.append(python_baseline(settings, produced, root / "python-parquet"))
-        console.print("bronze job (available-now) ...")
-        measures.append(bronze_job(settings, produced, root / "bronze-job.log"))
+        measures = [kafka_ceiling(settings, produced)]
+
+        def python_run(round_number: int) -> DrainResult:
+            console.print(f"Python consumer -> Parquet (round {round_number}) ...")
+            return python_baseline(settings, produced, root / f"python-parquet-{round_number}")
+
+        def bronze_run(round_number: int) -> DrainResult:
+            console.print(f"bronze job, available-now (round {round_number}) ...")
+            if round_number == 1:  # into the stack's lake, which the ledger checks below
+                return bronze_job(settings, produced, root / "bronze-job.log")
+            return drain_once(root / f"bronze-round-{round_number}", {}, produced)
+
+        measures += alternately([python_run, bronze_run], scale.drain_rounds)
         batches = batches_in_log((root / "bronze-job.log").read_text(errors="replace"))
         counts = ledger(settings)
         for measure in measures:
@@ -128,8 +136,10 @@ def _drain(scale: Scale, root: Path, seed: int, console: Console) -> dict[str, A
         )
         if scale.profile_levers:
             console.print("bronze job's drain levers (a drain each, alternately) ...")
+            # The configured drain just before the first lever: the bronze job's last run.
+            last_run = measures[-1].runs[-1] if measures[-1].runs else measures[-1].seconds
             profile["levers"] += measure_drain_levers(
-                settings, produced, root / "drain-levers", measures[-1].seconds
+                settings, produced, root / "drain-levers", last_run
             )
         stages = {k: v for k, v in profile.items() if isinstance(v, float)}
         console.print("  " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items()))

@@ -47,11 +47,18 @@ class Scale:
     # sense; the smoke run took 276 s so against 285 s with both compilers. The drain's own
     # bronze job keeps the configured options, since the smoke run checks its C2 report.
     quick_jvm: bool = False
+    # How many times the Python baseline and the bronze job each drain the topics, taking
+    # turns; their figures are the means. Drains of one session vary by a tenth and more (the
+    # configured job took 45.8-60.6 s over the same 2,000,000 events on 28 November, the
+    # Python consumer 25.3-26.7 s), and in five of the six full runs of 26-28 November that
+    # drained the configured job again for its levers, the session's first bronze drain was
+    # its slowest (in the last, 64.2 s; the configured drains after it 56.1, 54.0, 47.0 s).
+    drain_rounds: int = 2
 
 
 SMOKE = Scale("smoke", drain_events=6_000, freshness_rate=500, freshness_seconds=8,
               dbt_events=20_000, dbt_history_days=2, profile_levers=False,
-              quick_jvm=True)  # fmt: skip
+              quick_jvm=True, drain_rounds=1)  # fmt: skip
 FULL = Scale("full", drain_events=2_000_000, freshness_rate=10_000, freshness_seconds=60,
              dbt_events=10_000_000, freshness_alternatives=("1 second",))  # fmt: skip
 # For working on one section (`python -m bench --scale mid --only dbt`, `--only drain`): a
