@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import time
@@ -15,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,13 @@ import pyarrow.parquet as pq
 from confluent_kafka import Consumer
 
 from lakehouse.settings import Settings
-from lakehouse.streaming.spark_submit import run_job_logged, spark_environment, spark_submit_command
+from lakehouse.streaming.class_archive import archive_file, java_binary
+from lakehouse.streaming.spark_submit import (
+    run_job_logged,
+    spark_environment,
+    spark_jars,
+    spark_submit_command,
+)
 
 INGEST_PROFILE_JOB = Path(__file__).with_name("ingest_profile.py")
 
@@ -198,6 +206,39 @@ def _write_partitions(buffers: dict[tuple[str, int], list[dict[str, Any]]], root
         written += 1
     buffers.clear()
     return written
+
+
+def job_files(settings: Settings) -> list[Path]:
+    """The files a bronze job's JVM reads as it loads classes: the JDK's modules, pyspark's
+    jars, the connector jars and the class archive."""
+    java = Path(shutil.which(java_binary()) or java_binary()).resolve()
+    pyspark = find_spec("pyspark")
+    assert pyspark is not None and pyspark.origin is not None
+    files = [java.parent.parent / "lib" / "modules"]
+    files += sorted((Path(pyspark.origin).parent / "jars").glob("*.jar"))
+    files += spark_jars(settings)
+    archive = archive_file(settings)
+    return [path for path in [*files, archive] if path is not None and path.is_file()]
+
+
+def read_job_files(settings: Settings) -> float:
+    """Read job_files once, so the drains find them in the page cache; the seconds it took.
+
+    The Python baseline runs inside the bench's own process, its libraries already loaded,
+    while each bronze job is a new JVM that loads its classes from over a gigabyte of jars,
+    the JDK's modules and the class archive. This machine's kernel pages out memory left unused
+    for a minute (DAMON's pageout scheme), so the first drain of a session can read them from
+    disk during its first batch. In a probe of 28 November in the bench's order, the first
+    drain took 52.9 s and the two after it 44.8 and 44.3 s; run again with these files read
+    just before the first drain, it took 44.9 s and the two after it 49.3 and 54.3 s. One pair
+    of probes, with drains this noisy, does not prove the cause; the read costs 3 s, untimed,
+    and removes it either way."""
+    started = time.monotonic()
+    for path in job_files(settings):
+        with path.open("rb") as stream:
+            while stream.read(1 << 22):
+                pass
+    return time.monotonic() - started
 
 
 # HotSpot prints its JIT compilers' accumulated time when the JVM exits. It adds a few clock reads

@@ -49,10 +49,12 @@ class Scale:
     quick_jvm: bool = False
     # How many times the Python baseline and the bronze job each drain the topics, taking
     # turns; their figures are the means. Drains of one session vary by a tenth and more (the
-    # configured job took 45.8-60.6 s over the same 2,000,000 events on 28 November, the
-    # Python consumer 25.3-26.7 s), and in five of the six full runs of 26-28 November that
+    # configured job took 45.8-60.6 s over 2,000,000 events in seven probes on 28 November, the
+    # Python consumer 25.3-26.7 s), and in six of the seven full runs of 26-28 November that
     # drained the configured job again for its levers, the session's first bronze drain was
-    # its slowest (in the last, 64.2 s; the configured drains after it 56.1, 54.0, 47.0 s).
+    # its slowest (at 13:22 on 28 November 64.2 s, the configured drains after it 56.1, 54.0
+    # and 47.0 s; at 17:42, taking turns, 65.0 s, then 53.2, 60.2, 63.2 and 55.8 s). Each
+    # bronze drain now starts with its JVM's files in the page cache (drain.read_job_files).
     drain_rounds: int = 2
 
 

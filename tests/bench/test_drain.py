@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bench.drain import DrainResult, alternately, jit_times, pooled
+from bench.drain import DrainResult, alternately, jit_times, job_files, pooled
 from bench.report import reader_runs
+from lakehouse.config import load_settings
+from lakehouse.streaming.spark_submit import spark_jars
 
 # The part of HotSpot's -XX:+CITime report (JDK 17) the drain reads, as a job log holds it.
 CITIME_REPORT = """\
@@ -77,3 +79,15 @@ def test_the_page_gives_each_run_of_a_pooled_reader() -> None:
         "; the mean of 2 runs taking turns with the other reader (60.1, 55.2 s)"
     )
     assert reader_runs([]) == reader_runs(None) == ""
+
+
+def test_the_files_read_before_a_drain_are_those_the_jobs_jvm_loads_classes_from() -> None:
+    settings = load_settings(environ={"LAKEHOUSE_ENV": "local"})
+
+    files = job_files(settings)
+
+    names = {path.name for path in files}
+    assert "modules" in names  # the JDK's own classes
+    assert any(name.startswith("spark-core_") for name in names)  # pyspark's jars
+    assert set(spark_jars(settings)) <= set(files)  # the connector jars set-up resolved
+    assert all(path.is_file() for path in files)
