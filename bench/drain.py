@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ import pyarrow.parquet as pq
 from confluent_kafka import Consumer
 
 from lakehouse.settings import Settings
-from lakehouse.streaming.class_archive import archive_file, java_binary
+from lakehouse.streaming.class_archive import archive_file, java_binary, pyspark_jars_dir
 from lakehouse.streaming.spark_submit import (
     run_job_logged,
     spark_environment,
@@ -212,10 +211,9 @@ def job_files(settings: Settings) -> list[Path]:
     """The files a bronze job's JVM reads as it loads classes: the JDK's modules, pyspark's
     jars, the connector jars and the class archive."""
     java = Path(shutil.which(java_binary()) or java_binary()).resolve()
-    pyspark = find_spec("pyspark")
-    assert pyspark is not None and pyspark.origin is not None
+    pyspark_jars = pyspark_jars_dir()
     files = [java.parent.parent / "lib" / "modules"]
-    files += sorted((Path(pyspark.origin).parent / "jars").glob("*.jar"))
+    files += sorted(pyspark_jars.glob("*.jar")) if pyspark_jars else []
     files += spark_jars(settings)
     archive = archive_file(settings)
     return [path for path in [*files, archive] if path is not None and path.is_file()]

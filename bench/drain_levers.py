@@ -88,11 +88,6 @@ def drain_once(folder: Path, overrides: dict[str, str], records: int) -> DrainRe
     return result
 
 
-def drain_seconds(folder: Path, overrides: dict[str, str], records: int) -> float:
-    """Seconds of one drain_once."""
-    return drain_once(folder, overrides, records).seconds
-
-
 def measure_drain_levers(
     settings: Settings, records: int, root: Path, configured_seconds: float
 ) -> list[dict[str, Any]]:
@@ -101,10 +96,10 @@ def measure_drain_levers(
     rows = []
     before = configured_seconds
     for number, lever in enumerate(drain_levers(settings)):
-        other = drain_seconds(
+        other = drain_once(
             root / f"{number}-other", {lever.variable: lever.other_value}, records
-        )
-        after = drain_seconds(root / f"{number}-configured", {}, records)
+        ).seconds
+        after = drain_once(root / f"{number}-configured", {}, records).seconds
         rows.append(
             {
                 "lever": lever.name,

@@ -60,6 +60,12 @@ def java_binary() -> str:
     return str(Path(java_home) / "bin" / "java") if java_home else "java"
 
 
+def pyspark_jars_dir() -> Path | None:
+    """The folder of Spark's own jars inside the installed pyspark, if there is one."""
+    spec = find_spec("pyspark")
+    return Path(spec.origin).parent / "jars" if spec and spec.origin else None
+
+
 def archive_key(jars: list[Path]) -> str:
     """What the archive depends on: the JDK's version, pyspark's install, and each connector
     jar. The JVM also checks each jar's size and modification time, so a jar resolved again
@@ -67,8 +73,7 @@ def archive_key(jars: list[Path]) -> str:
     java = subprocess.run(
         [java_binary(), "-version"], capture_output=True, text=True, check=True
     ).stderr
-    spec = find_spec("pyspark")
-    pyspark_jars = Path(spec.origin).parent / "jars" if spec and spec.origin else None
+    pyspark_jars = pyspark_jars_dir()
     installed = pyspark_jars.stat().st_mtime_ns if pyspark_jars and pyspark_jars.is_dir() else 0
     parts = [java, version("pyspark"), str(installed)]
     parts += [f"{jar.name} {jar.stat().st_size} {jar.stat().st_mtime_ns}" for jar in jars]
