@@ -1,12 +1,13 @@
 """The bronze job's levers that only a whole drain of the same topics can measure.
 
-A driver JVM's heap and garbage collector are fixed when it starts, and the micro-batch size
-shows only over a drain of several batches, so none of them can be switched inside one
-session the way bench/ingest_profile.py switches Spark properties: each setting is a drain
-of its own by spark-submit, into a fresh lake and checkpoint. The
-configured job drains before and after each other setting (the drain section's own run is
-the first), and its seconds are the mean of the two runs around the other setting, as
-ingest_profile.bracketed does: later runs of a session tend to be faster.
+A driver JVM's heap, garbage collector and JIT options are fixed when it starts, the
+micro-batch size shows only over a drain of several batches, and how a batch is cut into
+tasks shows in the whole batch's schedule (the last long task running alone), so none of
+them can be switched inside one session the way bench/ingest_profile.py switches Spark
+properties: each setting is a drain of its own by spark-submit, into a fresh lake and
+checkpoint. The configured job drains before and after each other setting (the drain
+section's own run is the first), and its seconds are the mean of the two runs around the
+other setting, as ingest_profile.bracketed does: later runs of a session tend to be faster.
 """
 
 from __future__ import annotations
@@ -21,8 +22,13 @@ from bench.drain import DrainResult
 from lakehouse.settings import Settings
 
 PARALLEL_GC = "-XX:+UseParallelGC"
+# C2 inlines smaller callees and fewer levels deep than HotSpot's defaults (2500 bytes of
+# compiled code, 15 levels): less compile work in a short-lived driver (conf/base.yaml).
+INLINING_BOUNDS = ("-XX:InlineSmallCode=1000", "-XX:MaxInlineLevel=9")
 # The other micro-batch bound when the configured one is null (no bound).
 QUARTER_BOUND = 500_000
+# The other records-per-task bound when the configured one is null (one task per partition).
+TASK_RECORDS = 100_000
 STAGE = "the bronze job's drain of every event, spark-submit, start-up excluded"
 
 
@@ -39,28 +45,50 @@ class DrainLever:
 
 def drain_levers(settings: Settings) -> list[DrainLever]:
     """Driver memory (the configured size against twice it), the garbage collector (the
-    parallel collector against G1, the JDK's default) and the micro-batch size (the configured
-    bound against a quarter of it, or against QUARTER_BOUND without one), from the configured
-    settings."""
+    parallel collector against G1, the JDK's default), the JIT compiler's inlining (the
+    configured bounds against HotSpot's defaults), the micro-batch size (the configured bound
+    against a quarter of it, or against QUARTER_BOUND without one) and the Kafka records per
+    task (the configured bound against one task per Kafka partition, or against TASK_RECORDS
+    without one), from the configured settings."""
     memory = settings.spark.driver_memory
     size, unit = memory[:-1], memory[-1]
     doubled = f"{int(size) * 2}{unit}" if size.isdigit() else "4g"
     options = settings.spark.driver_java_options.split()
-    parallel = PARALLEL_GC in options
-    others = [option for option in options if option != PARALLEL_GC]
-    labels = [f"parallel ({PARALLEL_GC})", "G1 (the JDK's default)"]
-    job_collector, other_collector = labels if parallel else labels[::-1]
     return [
         DrainLever("driver memory", "LAKEHOUSE__SPARK__DRIVER_MEMORY", doubled, memory, doubled),
-        DrainLever(
+        _java_options_lever(
             "driver garbage collector",
-            "LAKEHOUSE__SPARK__DRIVER_JAVA_OPTIONS",
-            " ".join(others if parallel else [*others, PARALLEL_GC]),
-            job_collector,
-            other_collector,
+            options,
+            (PARALLEL_GC,),
+            f"parallel ({PARALLEL_GC})",
+            "G1 (the JDK's default)",
+        ),
+        _java_options_lever(
+            "JIT inlining",
+            options,
+            INLINING_BOUNDS,
+            f"C2 inlines less ({' '.join(INLINING_BOUNDS)})",
+            "HotSpot's defaults (InlineSmallCode 2500, MaxInlineLevel 15)",
         ),
         _batch_size_lever(settings.ingest.max_offsets_per_trigger),
+        _task_split_lever(settings.ingest.max_records_per_partition),
     ]
+
+
+def _java_options_lever(
+    name: str, options: list[str], flags: tuple[str, ...], with_label: str, without_label: str
+) -> DrainLever:
+    """The driver's options with `flags` against the same options without them: the
+    configured ones are the job's setting, whichever of the two they are."""
+    others = [option for option in options if option not in flags]
+    configured = all(flag in options for flag in flags)
+    return DrainLever(
+        name,
+        "LAKEHOUSE__SPARK__DRIVER_JAVA_OPTIONS",
+        " ".join(others if configured else [*others, *flags]),
+        with_label if configured else without_label,
+        without_label if configured else with_label,
+    )
 
 
 def _batch_size_lever(bound: int | None) -> DrainLever:
@@ -72,6 +100,21 @@ def _batch_size_lever(bound: int | None) -> DrainLever:
         "no bound" if bound is None else f"at most {bound:,} records",
         f"at most {other:,} records",
     )
+
+
+def _task_split_lever(bound: int | None) -> DrainLever:
+    other = TASK_RECORDS if bound is None else None
+    return DrainLever(
+        "Kafka records per task (ingest.max_records_per_partition)",
+        "LAKEHOUSE__INGEST__MAX_RECORDS_PER_PARTITION",
+        "null" if other is None else str(other),
+        _per_task(bound),
+        _per_task(other),
+    )
+
+
+def _per_task(bound: int | None) -> str:
+    return "one task per Kafka partition" if bound is None else f"at most {bound:,} records"
 
 
 def drain_once(folder: Path, overrides: dict[str, str], records: int) -> DrainResult:

@@ -39,7 +39,7 @@ from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, va
 from jobs.spark_files import HadoopCheckpointFiles, delta_transaction_version
 from lakehouse.kafka.topics import BrokerUnavailableError
 from lakehouse.kafka.watermarks import partition_watermarks
-from lakehouse.settings import Settings
+from lakehouse.settings import IngestConfig, Settings
 from lakehouse.streaming import locks
 from lakehouse.streaming.checkpoint import (
     INGEST_QUERY,
@@ -115,9 +115,23 @@ def read_kafka(spark: SparkSession, settings: Settings, starting_offsets: str) -
     )
     if ingest.max_offsets_per_trigger is not None:
         reader = reader.option("maxOffsetsPerTrigger", str(ingest.max_offsets_per_trigger))
+    return reader.options(**task_split_options(ingest)).load()
+
+
+def task_split_options(ingest: IngestConfig) -> dict[str, str]:
+    """The Kafka source's options that cut a micro-batch's offset ranges into Spark tasks.
+
+    Without them each Kafka partition is one task, and the plays topic's partitions hold
+    several times the records of the likes topic's: a large batch ends with one long task
+    running alone on one core. maxRecordsPerPartition cuts only ranges longer than it, so
+    small continuous batches keep one task per partition (docs/PERFORMANCE.md, "Levers").
+    """
+    options = {}
     if ingest.min_partitions is not None:
-        reader = reader.option("minPartitions", str(ingest.min_partitions))
-    return reader.load()
+        options["minPartitions"] = str(ingest.min_partitions)
+    if ingest.max_records_per_partition is not None:
+        options["maxRecordsPerPartition"] = str(ingest.max_records_per_partition)
+    return options
 
 
 def parsed_stream(spark: SparkSession, settings: Settings, starting_offsets: str) -> DataFrame:

@@ -3,7 +3,7 @@ other, whatever conf/ configures."""
 
 from __future__ import annotations
 
-from bench.drain_levers import PARALLEL_GC, drain_levers
+from bench.drain_levers import INLINING_BOUNDS, PARALLEL_GC, drain_levers
 from lakehouse.config import load_settings
 
 
@@ -44,22 +44,67 @@ def test_the_collector_lever_turns_the_parallel_collector_off_or_on_and_keeps_ot
     )
 
 
-def test_the_batch_size_lever_drains_in_batches_a_quarter_of_the_configured_bound() -> None:
+def test_the_inlining_lever_drops_or_adds_both_bounds_and_keeps_the_collector() -> None:
+    bounds = " ".join(INLINING_BOUNDS)
+    levers = levers_under(driver_java_options=f"{PARALLEL_GC} {bounds}")
+    assert levers["JIT inlining"] == (
+        "LAKEHOUSE__SPARK__DRIVER_JAVA_OPTIONS",
+        PARALLEL_GC,
+        f"C2 inlines less ({bounds})",
+        "HotSpot's defaults (InlineSmallCode 2500, MaxInlineLevel 15)",
+    )
+    assert levers["driver garbage collector"][1] == bounds
+    # One bound alone is not the configured setting: the other drain gets both.
+    half = levers_under(driver_java_options=f"{PARALLEL_GC} {INLINING_BOUNDS[0]}")
+    assert half["JIT inlining"][1:3] == (
+        f"{PARALLEL_GC} {bounds}",
+        "HotSpot's defaults (InlineSmallCode 2500, MaxInlineLevel 15)",
+    )
+
+
+def ingest_lever_under(key: str, value: int | None, name: str) -> tuple[str, str, str, str]:
+    """The lever `name` when conf/ sets ingest.<key> to `value`."""
     settings = load_settings("local", environ={})
+    ingest = settings.ingest.model_copy(update={key: value})
+    levers = {
+        lever.name: lever for lever in drain_levers(settings.model_copy(update={"ingest": ingest}))
+    }
+    lever = levers[name]
+    return (lever.variable, lever.other_value, lever.job_setting, lever.other_setting)
+
+
+def test_the_batch_size_lever_drains_in_batches_a_quarter_of_the_configured_bound() -> None:
     for bound, other, job_setting, other_setting in [
         (2_000_000, "500000", "at most 2,000,000 records", "at most 500,000 records"),
         (None, "500000", "no bound", "at most 500,000 records"),
         (1_000_001, "250000", "at most 1,000,001 records", "at most 250,000 records"),
     ]:
-        ingest = settings.ingest.model_copy(update={"max_offsets_per_trigger": bound})
-        levers = {
-            lever.name: lever
-            for lever in drain_levers(settings.model_copy(update={"ingest": ingest}))
-        }
-        lever = levers["micro-batch size (ingest.max_offsets_per_trigger)"]
-        assert (lever.variable, lever.other_value, lever.job_setting, lever.other_setting) == (
+        name = "micro-batch size (ingest.max_offsets_per_trigger)"
+        assert ingest_lever_under("max_offsets_per_trigger", bound, name) == (
             "LAKEHOUSE__INGEST__MAX_OFFSETS_PER_TRIGGER",
             other,
             job_setting,
             other_setting,
         )
+
+
+def test_the_task_split_lever_drains_with_one_task_per_kafka_partition_or_with_a_bound() -> None:
+    for bound, other, job_setting, other_setting in [
+        (100_000, "null", "at most 100,000 records", "one task per Kafka partition"),
+        (None, "100000", "one task per Kafka partition", "at most 100,000 records"),
+        (25_000, "null", "at most 25,000 records", "one task per Kafka partition"),
+    ]:
+        name = "Kafka records per task (ingest.max_records_per_partition)"
+        assert ingest_lever_under("max_records_per_partition", bound, name) == (
+            "LAKEHOUSE__INGEST__MAX_RECORDS_PER_PARTITION",
+            other,
+            job_setting,
+            other_setting,
+        )
+
+
+def test_null_from_the_environment_turns_the_task_split_off() -> None:
+    settings = load_settings(
+        "local", environ={"LAKEHOUSE__INGEST__MAX_RECORDS_PER_PARTITION": "null"}
+    )
+    assert settings.ingest.max_records_per_partition is None

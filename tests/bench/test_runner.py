@@ -11,8 +11,14 @@ from lakehouse.sandbox import C1_ONLY
 def test_at_smoke_scale_the_jobs_around_the_drain_compile_with_c1_alone() -> None:
     settings = load_settings(environ={"LAKEHOUSE_ENV": "local"})
     quick = around_the_drain(SMOKE, settings)
-    assert quick.spark.driver_java_options == f"-XX:+UseParallelGC {C1_ONLY}"
-    assert settings.spark.driver_java_options == "-XX:+UseParallelGC"  # left as it was
+    assert (
+        quick.spark.driver_java_options
+        == f"-XX:+UseParallelGC -XX:InlineSmallCode=1000 -XX:MaxInlineLevel=9 {C1_ONLY}"
+    )
+    assert (
+        settings.spark.driver_java_options
+        == "-XX:+UseParallelGC -XX:InlineSmallCode=1000 -XX:MaxInlineLevel=9"
+    )  # left as it was
     assert quick.spark.driver_memory == settings.spark.driver_memory
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
+from pyspark.sql import DataFrame, SparkSession
 
+from jobs.bronze_ingest import read_kafka
 from lakehouse import pipeline
 from lakehouse.lake.tables import lake_connection
 from lakehouse.settings import Settings
@@ -106,3 +109,33 @@ def test_valid_and_bad_records_each_land_once_and_a_rerun_adds_nothing(stack: Se
     send(stack, [("plays", play(500))])
     pipeline.ingest(stack, "available-now")
     assert len(coordinates(stack, stack.bronze_events_location)) == 51
+
+
+def test_a_long_kafka_partition_is_read_in_tasks_of_at_most_the_configured_records(
+    stack: Settings, spark: SparkSession, tmp_path: Path
+) -> None:
+    create_topics(stack)
+    send(stack, [("plays", play(number)) for number in range(7)])  # one key: one partition
+
+    def tasks_and_offsets(bound: int | None) -> tuple[int, list[int]]:
+        ingest = stack.ingest.model_copy(update={"max_records_per_partition": bound})
+        settings = stack.model_copy(update={"ingest": ingest})
+        seen: list[tuple[int, list[int]]] = []
+
+        def record(batch: DataFrame, _: int) -> None:
+            offsets = sorted(row.offset for row in batch.select("offset").collect())
+            seen.append((batch.rdd.getNumPartitions(), offsets))
+
+        query = (
+            read_kafka(spark, settings, "earliest")
+            .writeStream.foreachBatch(record)
+            .option("checkpointLocation", str(tmp_path / f"checkpoint-{bound}"))
+            .trigger(availableNow=True)
+            .start()
+        )
+        query.awaitTermination(120)
+        assert len(seen) == 1  # the job's micro-batch bound holds all seven
+        return seen[0]
+
+    assert tasks_and_offsets(3) == (3, list(range(7)))  # 3 + 3 + 1 records
+    assert tasks_and_offsets(None) == (1, list(range(7)))  # one task per non-empty partition

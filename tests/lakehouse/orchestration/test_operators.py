@@ -58,9 +58,15 @@ def test_a_cluster_master_ships_the_jars_with_jars(master: str) -> None:
     assert '--jars "$(ls ' in printable(command)
 
 
-def test_the_local_driver_gets_the_parallel_collector_and_prod_s_driver_keeps_g1() -> None:
+def test_the_local_driver_gets_the_parallel_collector_and_inlining_bounds_and_prod_keeps_g1() -> (
+    None
+):
     local = spark_submit(load_settings("local", environ={})).conf
-    assert local["spark.driver.extraJavaOptions"].split()[-1] == "-XX:+UseParallelGC"
+    assert local["spark.driver.extraJavaOptions"].split()[-3:] == [
+        "-XX:+UseParallelGC",
+        "-XX:InlineSmallCode=1000",
+        "-XX:MaxInlineLevel=9",
+    ]
     prod = spark_submit(load_settings("prod", environ={})).conf
     assert "GC" not in prod["spark.driver.extraJavaOptions"]
 

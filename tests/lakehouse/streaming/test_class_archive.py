@@ -41,11 +41,13 @@ def test_a_local_job_maps_the_archive_when_it_exists(tmp_path: Path) -> None:
     settings = settings_with(archive)
     options = command_value(spark_submit_command(settings))
     # The log configuration, the archive, then spark.driver_java_options (conf/base.yaml's
-    # collector), each once.
+    # collector and inlining bounds), each once.
     assert options.split() == [
         f"-Dlog4j2.configurationFile=file:{SPARK_LOG_CONFIG}",
         f"-XX:SharedArchiveFile={archive}",
         "-XX:+UseParallelGC",
+        "-XX:InlineSmallCode=1000",
+        "-XX:MaxInlineLevel=9",
     ]
 
 
