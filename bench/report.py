@@ -521,7 +521,7 @@ def _jit_lines(job: dict[str, Any], cores: int | None) -> list[str]:
         "method (README, Performance), C2 kept compiling to the end, driver and task code "
         "alike, not only in the first batch. Compiling less eagerly, C2 alone or C1 alone "
         "made the drain no faster; C2 inlining less (`spark.driver_java_options`) compiles "
-        "less and drains faster (\"Levers\", JIT inlining).",
+        'less and drains faster ("Levers", JIT inlining).',
     ]
 
 
