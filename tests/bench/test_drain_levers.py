@@ -3,6 +3,8 @@ other, whatever conf/ configures."""
 
 from __future__ import annotations
 
+import pytest
+
 from bench.drain_levers import INLINING_BOUNDS, PARALLEL_GC, drain_levers
 from lakehouse.config import load_settings
 
@@ -73,34 +75,34 @@ def ingest_lever_under(key: str, value: int | None, name: str) -> tuple[str, str
     return (lever.variable, lever.other_value, lever.job_setting, lever.other_setting)
 
 
-def test_the_batch_size_lever_drains_in_batches_a_quarter_of_the_configured_bound() -> None:
-    for bound, other, job_setting, other_setting in [
-        (2_000_000, "500000", "at most 2,000,000 records", "at most 500,000 records"),
-        (None, "500000", "no bound", "at most 500,000 records"),
-        (1_000_001, "250000", "at most 1,000,001 records", "at most 250,000 records"),
-    ]:
-        name = "micro-batch size (ingest.max_offsets_per_trigger)"
-        assert ingest_lever_under("max_offsets_per_trigger", bound, name) == (
-            "LAKEHOUSE__INGEST__MAX_OFFSETS_PER_TRIGGER",
-            other,
-            job_setting,
-            other_setting,
-        )
+BATCH_SIZE = "micro-batch size (ingest.max_offsets_per_trigger)"
+TASK_SPLIT = "Kafka records per task (ingest.max_records_per_partition)"
 
 
-def test_the_task_split_lever_drains_with_one_task_per_kafka_partition_or_with_a_bound() -> None:
-    for bound, other, job_setting, other_setting in [
-        (100_000, "null", "at most 100,000 records", "one task per Kafka partition"),
-        (None, "100000", "one task per Kafka partition", "at most 100,000 records"),
-        (25_000, "null", "at most 25,000 records", "one task per Kafka partition"),
-    ]:
-        name = "Kafka records per task (ingest.max_records_per_partition)"
-        assert ingest_lever_under("max_records_per_partition", bound, name) == (
-            "LAKEHOUSE__INGEST__MAX_RECORDS_PER_PARTITION",
-            other,
-            job_setting,
-            other_setting,
-        )
+@pytest.mark.parametrize(
+    ("name", "key", "bound", "expected"),
+    [
+        # The batch size lever drains in batches a quarter of the configured bound.
+        (BATCH_SIZE, "max_offsets_per_trigger", 2_000_000,
+         ("500000", "at most 2,000,000 records", "at most 500,000 records")),
+        (BATCH_SIZE, "max_offsets_per_trigger", None,
+         ("500000", "no bound", "at most 500,000 records")),
+        (BATCH_SIZE, "max_offsets_per_trigger", 1_000_001,
+         ("250000", "at most 1,000,001 records", "at most 250,000 records")),
+        # The task split lever drains with one task per Kafka partition, or with a bound.
+        (TASK_SPLIT, "max_records_per_partition", 100_000,
+         ("null", "at most 100,000 records", "one task per Kafka partition")),
+        (TASK_SPLIT, "max_records_per_partition", None,
+         ("100000", "one task per Kafka partition", "at most 100,000 records")),
+        (TASK_SPLIT, "max_records_per_partition", 25_000,
+         ("null", "at most 25,000 records", "one task per Kafka partition")),
+    ],
+)  # fmt: skip
+def test_an_ingest_lever_drains_with_the_other_bound(
+    name: str, key: str, bound: int | None, expected: tuple[str, str, str]
+) -> None:
+    """(the other drain's value, the job's setting, the other setting)"""
+    assert ingest_lever_under(key, bound, name) == (f"LAKEHOUSE__INGEST__{key.upper()}", *expected)
 
 
 def test_null_from_the_environment_turns_the_task_split_off() -> None:
