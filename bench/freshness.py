@@ -30,6 +30,9 @@ from lakehouse.settings import Settings
 from lakehouse.simulator import generate_events, producer_config
 
 WARM_UP_SECONDS = 1
+# The p95 is also given per this many seconds of sending, in order: the first windows show
+# the job's JVM still compiling its hot code, the later ones the steady state.
+WINDOW_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,8 @@ class FreshnessResult:
     p95: float
     maximum: float
     achieved_rate: float
+    # p95 of the events sent in each WINDOW_SECONDS of the traffic, in order.
+    p95_by_window: tuple[float, ...] = ()
 
 
 def produce_steadily(settings: Settings, rate: int, seconds: int, seed: int) -> tuple[int, float]:
@@ -103,8 +108,8 @@ def measure_freshness(
         caught_up = wait_for(all_readable, max(120, 10 * seconds), every=1)
     finally:
         job.stop()
-    delays = row_delays(settings, steady_from)
-    ordered = sorted(delays)
+    sent_and_delays = row_delays(settings, steady_from)
+    ordered = sorted(delay for _, delay in sent_and_delays)
     if not ordered:
         raise RuntimeError(f"no produced event reached bronze; see {log_path}")
     return FreshnessResult(
@@ -115,10 +120,27 @@ def measure_freshness(
         caught_up=caught_up,
         events=len(ordered),
         p50=statistics.median(ordered),
-        p95=ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))],
+        p95=percentile_95(ordered),
         maximum=ordered[-1],
         achieved_rate=achieved,
+        p95_by_window=p95_by_window(sent_and_delays, seconds),
     )
+
+
+def percentile_95(ordered: list[float]) -> float:
+    """The 95th percentile of sorted values (the value below which 95% of them lie)."""
+    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def p95_by_window(sent_and_delays: list[tuple[float, float]], seconds: int) -> tuple[float, ...]:
+    """The p95 delay of the events sent in each WINDOW_SECONDS of `seconds` of traffic, from
+    the first event sent, in order; 0.0 for a window in which nothing was sent."""
+    windows: list[list[float]] = [[] for _ in range(max(1, -(-seconds // WINDOW_SECONDS)))]
+    first = min((sent for sent, _ in sent_and_delays), default=0.0)
+    for sent, delay in sent_and_delays:
+        number = min(len(windows) - 1, int((sent - first) // WINDOW_SECONDS))
+        windows[number].append(delay)
+    return tuple(percentile_95(sorted(window)) if window else 0.0 for window in windows)
 
 
 def _text(path: Path) -> str:
@@ -148,10 +170,10 @@ def commit_times(location: str) -> dict[str, float]:
     return visible_at
 
 
-def row_delays(settings: Settings, since: float) -> list[float]:
-    """Seconds from each bronze row's Kafka timestamp to its commit's visibility, for the
-    rows sent at or after `since` (epoch seconds). Only the partition folders are read: the
-    log's checkpoints (every tenth commit) are Parquet files too."""
+def row_delays(settings: Settings, since: float) -> list[tuple[float, float]]:
+    """(Kafka timestamp, seconds from it to its commit's visibility) of each bronze row sent
+    at or after `since` (epoch seconds). Only the partition folders are read: the log's
+    checkpoints are Parquet files too."""
     location = settings.bronze_events_location
     visible_at = commit_times(location)
     with lake_connection(settings) as connection:
@@ -167,9 +189,9 @@ def row_delays(settings: Settings, since: float) -> list[float]:
             [location],
         ).fetchall()
     prefix = location.rstrip("/") + "/"
-    delays = []
+    delays: list[tuple[float, float]] = []
     for filename, produced_at in rows:
         relative = str(filename).removeprefix(prefix)
         if relative in visible_at and float(produced_at) >= since:
-            delays.append(visible_at[relative] - float(produced_at))
+            delays.append((float(produced_at), visible_at[relative] - float(produced_at)))
     return delays

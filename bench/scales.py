@@ -62,7 +62,7 @@ SMOKE = Scale("smoke", drain_events=6_000, freshness_rate=500, freshness_seconds
               dbt_events=20_000, dbt_history_days=2, profile_levers=False,
               quick_jvm=True, drain_rounds=1)  # fmt: skip
 FULL = Scale("full", drain_events=2_000_000, freshness_rate=10_000, freshness_seconds=60,
-             dbt_events=10_000_000, freshness_alternatives=("1 second",))  # fmt: skip
+             dbt_events=10_000_000, freshness_alternatives=("3 seconds",))  # fmt: skip
 # For working on one section (`python -m bench --scale mid --only dbt`, `--only drain`): a
 # fifth of the full dbt input and a quarter of the full drain, minutes on a shared machine.
 MID = Scale("mid", drain_events=500_000, freshness_rate=500, freshness_seconds=8,

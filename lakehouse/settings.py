@@ -89,6 +89,7 @@ class IngestConfig(_Section):
     max_offsets_per_trigger: int | None = Field(default=None, ge=1)
     min_partitions: int | None = Field(default=None, ge=1)
     max_records_per_partition: int | None = Field(default=None, ge=1)
+    delta_checkpoint_interval: int = Field(ge=1)
     max_event_age_days: int = Field(ge=1)
     max_event_future_minutes: int = Field(ge=0)
     max_payload_bytes: int = Field(ge=64)

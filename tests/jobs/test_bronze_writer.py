@@ -8,15 +8,25 @@ import json
 from pathlib import Path
 
 import pytest
+from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
-from jobs.bronze_writer import BronzeBatchWriter, append_counting, prepare_tables
+from jobs.bronze_writer import (
+    BRONZE_STATS_COLUMNS,
+    CHECKPOINT_INTERVAL_PROPERTY,
+    QUARANTINE_STATS_COLUMNS,
+    STATS_COLUMNS_PROPERTY,
+    BronzeBatchWriter,
+    append_counting,
+    prepare_tables,
+)
 from jobs.spark_files import clear_uncommitted_delta_log, delta_transaction_version
 from lakehouse.config import load_settings
 from lakehouse.sandbox import sandbox_environment
 from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import app_id
 from tests.transformations.test_bronze import encoded, event, parse
+from transformations.bronze import BRONZE_PARTITION_COLUMNS, valid_events
 
 QUERY_ID = "5f0c9b7e-1111-4222-8333-444455556666"
 
@@ -51,6 +61,45 @@ def values(first: int, count: int) -> list[bytes | None]:
     return [
         encoded(event(event_id=f"00000000-0000-4000-8000-{n:012d}")) for n in range(first, count)
     ]
+
+
+def table_properties(spark: SparkSession, location: str) -> dict[str, str]:
+    row = DeltaTable.forPath(spark, location).detail().select("properties").first()
+    assert row is not None
+    return {
+        key: value
+        for key, value in row["properties"].items()
+        if key in (STATS_COLUMNS_PROPERTY, CHECKPOINT_INTERVAL_PROPERTY)
+    }
+
+
+def test_the_tables_get_the_jobs_properties_and_an_older_table_is_brought_to_them(
+    spark: SparkSession, settings: Settings
+) -> None:
+    parsed = parse(spark, values(0, 1))
+    # Bronze as an older release created it: Delta's defaults, statistics on every column
+    # and a checkpoint every 10 commits.
+    (
+        DeltaTable.createIfNotExists(spark)
+        .location(settings.bronze_events_location)
+        .addColumns(valid_events(parsed).schema)
+        .partitionedBy(*BRONZE_PARTITION_COLUMNS)
+        .execute()
+    )
+    assert table_properties(spark, settings.bronze_events_location) == {}
+
+    prepare_tables(spark, settings, parsed)
+
+    interval = str(settings.ingest.delta_checkpoint_interval)
+    assert interval == "100"
+    assert table_properties(spark, settings.bronze_events_location) == {
+        STATS_COLUMNS_PROPERTY: BRONZE_STATS_COLUMNS,
+        CHECKPOINT_INTERVAL_PROPERTY: interval,
+    }
+    assert table_properties(spark, settings.quarantine_location) == {
+        STATS_COLUMNS_PROPERTY: QUARANTINE_STATS_COLUMNS,
+        CHECKPOINT_INTERVAL_PROPERTY: interval,
+    }
 
 
 def test_a_batch_with_a_rejected_record_writes_each_table_once(
