@@ -1,10 +1,10 @@
-"""The dbt part of the benchmark page: the per-model table and the text, from the figures."""
+"""The benchmark page from the figures: the dbt part and the freshness limits."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bench.report import dbt_section, write_dbt_outputs
+from bench.report import _freshness_limits, dbt_section, write_dbt_outputs
 
 
 def dbt_results(incremental_seconds: float) -> dict[str, object]:
@@ -92,3 +92,36 @@ def test_each_lever_measured_off_gets_a_row_against_the_run_with_all_on() -> Non
     assert "msgpack kept |" in page
     assert "dbt's modules had compiled bytecode: yes." in page
     assert "measured off" not in "\n".join(dbt_section(dbt_results(6.0)))
+
+
+def test_the_freshness_limits_separate_the_warm_up_from_the_steady_state() -> None:
+    fresh = {
+        "rate": 10_000,
+        "p95_by_window": [4.4, 3.2, 2.4, 2.1, 1.9, 3.7],
+        "median_batch_seconds": 1.2,
+        "median_batch_records": 11_400,
+    }
+    batch_cost = [
+        {"configured": False, "records_per_batch": 1_997, "median_seconds": 1.3, "batches": 34},
+        {"configured": True, "records_per_batch": 1_997, "median_seconds": 1.4, "batches": 34},
+    ]
+
+    drain, warm_up, fixed = _freshness_limits(fresh, 50_000, batch_cost)
+
+    assert "at 10,000/s it runs at 20% of that" in drain
+    assert "divided by 0.80" in drain
+    assert "the p95 was 4.4 / 3.2 / 2.4 / 2.1 / 1.9 / 3.7 s" in warm_up
+    assert "from the third window on the p95 stayed within 1.9-3.7 s" in warm_up
+    assert "A batch of 1,997 records takes 1.40 s" in fixed
+    assert "about two of those, 2.8 s" in fixed
+    assert "drains of about 20 batches each" in fixed
+    assert "batches took 1.2 s for 11,400 records" in fixed
+
+
+def test_without_windows_the_freshness_limits_say_nothing_of_the_warm_up() -> None:
+    fresh = {"rate": 10_000, "median_batch_seconds": 2.8, "median_batch_records": 29_993}
+
+    lines = _freshness_limits(fresh, 40_000, [])
+
+    assert len(lines) == 1
+    assert lines[0].startswith("- **Freshness.** The job drains 40,000 events/s")
