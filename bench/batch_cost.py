@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.drain import DrainResult, bronze_job
+from bench.freshness import percentile
 from lakehouse import pipeline
 from lakehouse.config import load_settings
 from lakehouse.kafka.watermarks import count_messages
@@ -108,7 +109,7 @@ def summarize(lever: str, setting: str, configured: bool, runs: list[list[Batch]
         batches=len(steady),
         records_per_batch=round(statistics.median(batch.records for batch in steady)),
         median_seconds=statistics.median(seconds),
-        p90_seconds=seconds[min(len(seconds) - 1, int(0.9 * len(seconds)))],
+        p90_seconds=percentile(seconds, 0.9),
         median_add_batch_ms=statistics.median(batch.add_batch_ms for batch in steady),
         first_batch_seconds=statistics.median(run[0].seconds for run in runs if run),
     )

@@ -9,6 +9,7 @@ traffic starts.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from dataclasses import dataclass
@@ -120,27 +121,32 @@ def measure_freshness(
         caught_up=caught_up,
         events=len(ordered),
         p50=statistics.median(ordered),
-        p95=percentile_95(ordered),
+        p95=percentile(ordered, 0.95),
         maximum=ordered[-1],
         achieved_rate=achieved,
         p95_by_window=p95_by_window(sent_and_delays, seconds),
     )
 
 
-def percentile_95(ordered: list[float]) -> float:
-    """The 95th percentile of sorted values (the value below which 95% of them lie)."""
-    return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+def percentile(ordered: list[float], fraction: float) -> float:
+    """The value of sorted values below which `fraction` of them lie (nearest rank)."""
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def windows_text(p95_by_window: tuple[float, ...] | list[float]) -> str:
+    """The p95 of each window, as the console and the page print them: "4.4 / 3.2 / 2.4"."""
+    return " / ".join(f"{p95:.1f}" for p95 in p95_by_window)
 
 
 def p95_by_window(sent_and_delays: list[tuple[float, float]], seconds: int) -> tuple[float, ...]:
     """The p95 delay of the events sent in each WINDOW_SECONDS of `seconds` of traffic, from
     the first event sent, in order; 0.0 for a window in which nothing was sent."""
-    windows: list[list[float]] = [[] for _ in range(max(1, -(-seconds // WINDOW_SECONDS)))]
+    windows: list[list[float]] = [[] for _ in range(max(1, math.ceil(seconds / WINDOW_SECONDS)))]
     first = min((sent for sent, _ in sent_and_delays), default=0.0)
     for sent, delay in sent_and_delays:
         number = min(len(windows) - 1, int((sent - first) // WINDOW_SECONDS))
         windows[number].append(delay)
-    return tuple(percentile_95(sorted(window)) if window else 0.0 for window in windows)
+    return tuple(percentile(sorted(window), 0.95) if window else 0.0 for window in windows)
 
 
 def _text(path: Path) -> str:

@@ -13,7 +13,7 @@ matplotlib.use("Agg")  # files only: no display on servers or in CI
 import matplotlib.pyplot as plt
 
 from bench.batch_cost import ROUNDS, WARM_UP_BATCHES, is_full
-from bench.freshness import WINDOW_SECONDS
+from bench.freshness import WINDOW_SECONDS, windows_text
 from bench.scales import (
     GOAL_BRONZE_OVER_PYTHON,
     PROFILE_RECORDS,
@@ -149,7 +149,7 @@ def markdown(results: dict[str, Any], command: str, previous: dict[str, Any] | N
             f"| {row['trigger_interval']}{' (default)' if row is fresh else ''} | "
             f"{row['sent']:,} | {row['events']:,} | {row['p50']:.2f} s | "
             f"{row['p95']:.2f} s | {row['maximum']:.2f} s | "
-            f"{' / '.join(f'{p95:.1f}' for p95 in row.get('p95_by_window', ())) or 'n/a'} |"
+            f"{windows_text(row.get('p95_by_window', ())) or 'n/a'} |"
             for row in (fresh, *alternatives)
         ),
         "",
@@ -376,7 +376,7 @@ def _freshness_limits(
     if len(windows) > 2:
         lines += [
             f"- **The JVM's warm-up.** By {WINDOW_SECONDS} s of sending, the p95 was "
-            f"{' / '.join(f'{p95:.1f}' for p95 in windows)} s. The first windows are the "
+            f"{windows_text(windows)} s. The first windows are the "
             "job's first seconds of steady traffic, while its JVM still compiles the hot "
             f"code; from the third window on the p95 stayed within {min(windows[2:]):.1f}-"
             f"{max(windows[2:]):.1f} s. Over the whole run the p95 counts the warm-up: a job "

@@ -26,7 +26,7 @@ from bench.drain import (
     with_driver_java_option,
 )
 from bench.drain_levers import drain_once, measure_drain_levers
-from bench.freshness import WINDOW_SECONDS, measure_freshness
+from bench.freshness import WINDOW_SECONDS, measure_freshness, windows_text
 from bench.scales import Scale
 from bench.small_files import measure_small_files
 from lakehouse import pipeline
@@ -224,7 +224,7 @@ def _freshness_at(
     console.print(
         f"  p50 {result.p50:.2f}s, p95 {result.p95:.2f}s, max {result.maximum:.2f}s "
         f"over {result.events:,} events (sent at {result.achieved_rate:,.0f}/s); p95 of each "
-        f"{WINDOW_SECONDS} s sent: {' / '.join(f'{p95:.1f}' for p95 in result.p95_by_window)}"
+        f"{WINDOW_SECONDS} s sent: {windows_text(result.p95_by_window)}"
     )
     # The micro-batches that carried data, warm-up included: how long and how big they ran.
     batches = batches_in_log((root / "job.log").read_text(errors="replace"))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bench.freshness import p95_by_window, percentile_95
+from bench.freshness import p95_by_window, percentile
 
 
 def test_the_p95_is_the_value_below_which_95_percent_lie() -> None:
-    assert percentile_95([float(n) for n in range(1, 101)]) == 96.0
-    assert percentile_95([0.5]) == 0.5
+    assert percentile([float(n) for n in range(1, 101)], 0.95) == 96.0
+    assert percentile([0.5], 0.95) == 0.5
 
 
 def test_each_window_takes_the_events_sent_in_its_ten_seconds_from_the_first() -> None:
