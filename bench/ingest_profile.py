@@ -291,7 +291,7 @@ class Profile:
         )
         started = time.perf_counter()
         for batch_id in range(SMALL_BATCHES):
-            append_once(contract, target, BRONZE_PARTITION_COLUMNS, app="bench", batch_id=batch_id)
+            append_once(contract, target, app="bench", batch_id=batch_id)
         return time.perf_counter() - started
 
     def quarantine_write(self, frame: DataFrame, rejected: int, skip_empty: bool = True) -> float:

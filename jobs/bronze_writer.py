@@ -6,11 +6,13 @@ tables". In short:
   before it calls `write_batch`, and marks the batch done (`commits/N`) only after it
   returns. A batch cut short by a crash runs again with the same records and the same
   timestamp, so `ingested_at` and every check that uses it come out the same.
-- Each table write carries Delta's idempotent-write options, txnAppId (fixed for the
-  checkpoint: the query id Spark keeps in it) and txnVersion (the batch id). Delta commits
-  the transaction id with the data, atomically, and skips a write whose version the table
-  already holds. So a batch run again after a crash between the two commits writes only the
-  table that is missing it.
+- Each table write is a Delta idempotent write: it commits a transaction id, the app id
+  (fixed for the checkpoint: the query id Spark keeps in it) and the batch id as its
+  version, with the data, atomically, and is skipped when the table already holds that
+  version. So a batch run again after a crash between the two commits writes only the table
+  that is missing it. The write looks the version up in the checksum of the commit it reads
+  (`jobs/spark_files.py::append_in_transaction`), where Delta's own txnAppId/txnVersion
+  options rebuild the table's state from its log on every write.
 
 One pass in the common case: the bronze write reads and parses each record once and, on the
 way, counts the batch's records and rejected ones (an observation: Spark aggregates the
@@ -31,6 +33,7 @@ from pyspark.sql import functions as F
 
 from jobs.spark_files import (
     HadoopCheckpointFiles,
+    append_in_transaction,
     clear_uncommitted_delta_log,
     delta_transaction_version,
 )
@@ -83,9 +86,11 @@ def prepare_table(
     partition_by: Sequence[str],
     properties: dict[str, str],
 ) -> None:
-    """Create the table with the contract's schema and `properties` if missing; give an
-    existing table the `properties` it lacks or holds other values of (a table an older
-    release created collected statistics on every column and checkpointed every 10 commits)."""
+    """Create the table with the contract's schema and `properties` if missing. Bring an
+    existing table to them: add the contract's columns it lacks (rows written before read
+    them as null), and set the `properties` it lacks or holds other values of (a table an
+    older release created collected statistics on every column and checkpointed every 10
+    commits). The job's appends write only columns the table has (append_in_transaction)."""
     if not DeltaTable.isDeltaTable(spark, location):
         leftovers = clear_uncommitted_delta_log(spark, location)
         if leftovers is not None:
@@ -104,7 +109,13 @@ def prepare_table(
             builder = builder.property(key, value)
         builder.execute()
         return
-    detail = DeltaTable.forPath(spark, location).detail().select("properties").first()
+    table = DeltaTable.forPath(spark, location)
+    held_columns = set(table.toDF().columns)
+    added = [field for field in contract.schema.fields if field.name not in held_columns]
+    if added:
+        columns = ", ".join(f"`{field.name}` {field.dataType.simpleString()}" for field in added)
+        spark.sql(f"ALTER TABLE delta.`{location}` ADD COLUMNS ({columns})")
+    detail = table.detail().select("properties").first()
     held = detail["properties"] if detail is not None else {}
     changed = {key: value for key, value in properties.items() if held.get(key) != value}
     if changed:
@@ -140,25 +151,10 @@ def prepare_tables(spark: SparkSession, settings: Settings, parsed: DataFrame) -
     )
 
 
-def append_once(
-    frame: DataFrame,
-    location: str,
-    partition_by: Sequence[str],
-    *,
-    app: str,
-    batch_id: int,
-) -> None:
-    """Append unless the table already holds this batch (Delta's idempotent writes)."""
-    (
-        frame.write.format("delta")
-        .mode("append")
-        .partitionBy(*partition_by)
-        .option("txnAppId", app)
-        .option("txnVersion", batch_id)
-        # Columns added to the contract later are added to the existing table, not refused.
-        .option("mergeSchema", "true")
-        .save(location)
-    )
+def append_once(frame: DataFrame, location: str, *, app: str, batch_id: int) -> bool:
+    """Append unless the table already holds this batch (Delta's idempotent writes: the
+    files and the transaction id (app, batch_id) commit together); True when it wrote."""
+    return append_in_transaction(frame, location, app_id=app, version=batch_id)
 
 
 def append_counting(
@@ -173,9 +169,7 @@ def append_counting(
         F.count(F.lit(1)).alias("records"),
         F.count("quarantine_reason").alias("rejected"),
     )
-    append_once(
-        valid_events(observed), location, BRONZE_PARTITION_COLUMNS, app=app, batch_id=batch_id
-    )
+    append_once(valid_events(observed), location, app=app, batch_id=batch_id)
     metrics = counts.get  # set once the write's tasks have finished
     records, rejected = int(metrics["records"]), int(metrics["rejected"])
     return records - rejected, rejected
@@ -240,11 +234,5 @@ class BronzeBatchWriter:
             rejected = quarantined_records(parsed).count()
             if not rejected:
                 return 0
-        append_once(
-            quarantined_records(parsed),
-            location,
-            QUARANTINE_PARTITION_COLUMNS,
-            app=app,
-            batch_id=batch_id,
-        )
+        append_once(quarantined_records(parsed), location, app=app, batch_id=batch_id)
         return rejected

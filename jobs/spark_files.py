@@ -6,9 +6,10 @@ Through Hadoop's FileSystem, as Spark reads them, so local folders and s3a:// al
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 # What a Delta log holds once the table has a version: commit files, checkpoints and the
 # pointer to the newest checkpoint. An interrupted write leaves only hidden temporary files.
@@ -65,11 +66,74 @@ def delta_transaction_version(spark: SparkSession, location: str, app_id: str) -
     if not delta_log.tableExists():
         return None
     snapshot = delta_log.update(False, jvm.scala.Option.empty(), jvm.scala.Option.empty())
+    return snapshot_transaction_version(snapshot, app_id)
+
+
+def snapshot_transaction_version(snapshot: Any, app_id: str) -> int | None:
+    """The newest txnVersion a Delta snapshot holds for an app id: from its checksum when it
+    has one (no Spark job), else from the table state Delta rebuilds from the log."""
     recorded = checksum_transactions(snapshot)
     if recorded is None:
         found = snapshot.transactions().get(app_id)
         return int(found.get()) if found.isDefined() else None
     return recorded.get(app_id)
+
+
+def append_in_transaction(frame: DataFrame, location: str, *, app_id: str, version: int) -> bool:
+    """Append `frame` to the Delta table at `location` and record (app_id, version) in the
+    same commit, unless the table already holds that version or a newer one for app_id;
+    True when it wrote.
+
+    What Delta's idempotent-write options (txnAppId, txnVersion) do, in one transaction:
+    the files and a SetTransaction action are committed together, atomically, or not at
+    all. Those options look the version up through `OptimisticTransaction.txnVersion`,
+    which rebuilds the table's state from its log (three Spark jobs in every write, Delta
+    4.4); here it comes from the transaction's snapshot like `snapshot_transaction_version`,
+    from the checksum of the commit it read. The app id is registered as read, as
+    txnVersion does, so a concurrent commit for the same app id fails this one
+    (ConcurrentTransactionException) instead of writing the batch twice.
+
+    The table must exist and hold every column of `frame` (jobs/bronze_writer.py
+    `prepare_table`); the table's partitioning, constraints and statistics settings and
+    the session's (optimized writes, auto compaction) apply as to any Delta write. The
+    commit is a STREAMING UPDATE, as Delta's streaming sink records its batches.
+    """
+    spark = frame.sparkSession
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    delta = jvm.org.apache.spark.sql.delta
+    transaction = delta.DeltaLog.forTable(spark._jsparkSession, location).startTransaction()
+    if transaction.readVersion() < 0:
+        raise TableNotPreparedError(
+            f"{location} is not a Delta table yet: the job creates its tables when it starts "
+            "(jobs/bronze_writer.py prepare_tables); create it before appending to it"
+        )
+    table_columns = set(transaction.metadata().schema().fieldNames())
+    unknown = [column for column in frame.columns if column not in table_columns]
+    if unknown:
+        raise TableNotPreparedError(
+            f"{location} has no column {', '.join(unknown)}: restart the job, which adds the "
+            "contract's new columns to its tables when it starts (prepare_table)"
+        )
+    held = snapshot_transaction_version(transaction.snapshot(), app_id)
+    if held is not None and held >= version:
+        return False
+    # Scala's protected buffer of the app ids this transaction read (what txnVersion fills).
+    getattr(transaction.readTxn(), "$plus$eq")(app_id)
+    transaction.updateSetTransaction(app_id, version, jvm.scala.Some(int(time.time() * 1000)))
+    files = transaction.writeFiles(frame._jdf)
+    operation = getattr(delta, "DeltaOperations$StreamingUpdate")(
+        jvm.org.apache.spark.sql.streaming.OutputMode.Append(),
+        app_id,
+        version,
+        jvm.scala.Option.empty(),
+    )
+    transaction.commit(files, operation)
+    return True
+
+
+class TableNotPreparedError(RuntimeError):
+    """An append found no table at its location, or a table without one of the columns."""
 
 
 def checksum_transactions(snapshot: Any) -> dict[str, int] | None:

@@ -30,16 +30,20 @@ again and writes them to quarantine (`jobs/bronze_writer.py`).
 2. `ingested_at` is that timestamp (it is stamped in the stream, not in the batch
    function), so the checks that use it (event time too old, in the future) give the same
    answers on the second run: each record falls on the same side again.
-3. Each table write carries Delta's idempotent-write options: `txnAppId` is
-   `bronze_ingest-<query id>` (the id Spark keeps in the checkpoint: fixed for it, new
-   when it is reset) and `txnVersion` is the batch id. Delta commits that pair with the
-   data, atomically, and skips a write whose version the table already holds. A kill
-   between bronze's commit and quarantine's leaves bronze with batch N and quarantine
-   without it; the run again skips bronze and writes quarantine. Delta skips such a write
-   without running it, so nothing is counted: the job first reads bronze's transaction
-   version for the batch (from Delta's checksum of the newest commit, or from the table
-   state when that commit has none) and, when bronze holds it, counts the rejected records
-   on their own and writes them unless quarantine holds the batch too.
+3. Each table write is one Delta transaction that commits the data files together with
+   a transaction id, as Delta's idempotent-write options (txnAppId, txnVersion) do: the
+   app id `bronze_ingest-<query id>` (the id Spark keeps in the checkpoint: fixed for it,
+   new when it is reset) with the batch id as its version. Delta commits them
+   atomically. Before it writes, the transaction reads the app's newest version from the
+   checksum of the commit it started from (from the table state when that commit has
+   none) and skips the write when the table holds the batch; it registers the app id as
+   read, so Delta's conflict check refuses a concurrent commit for the same app id
+   (`jobs/spark_files.py::append_in_transaction`). A kill between bronze's commit and
+   quarantine's leaves bronze with batch N and quarantine without it; the run again skips
+   bronze and writes quarantine. A skipped write counts nothing, so the job first reads
+   bronze's transaction version for the batch the same way and, when bronze holds it,
+   counts the rejected records on their own and writes them unless quarantine holds the
+   batch too.
 
 Where it would break:
 - **A reset checkpoint over kept tables.** A new checkpoint means a new query id, so

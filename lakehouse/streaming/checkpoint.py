@@ -3,8 +3,8 @@
 No Spark here, so every command can import it (`lakehouse check`, `status`, the DAGs).
 
 The job is one streaming query, `bronze_ingest`, with one checkpoint under
-lake.checkpoint_root. Its micro-batch writes bronze and quarantine, each with Delta's
-idempotent-write options (txnAppId = `app_id`, txnVersion = the batch id).
+lake.checkpoint_root. Its micro-batch writes bronze and quarantine, each a Delta idempotent
+write: the commit records the app id `app_id` with the batch id as its version.
 
 Before it, the job ran two queries, `bronze_listening_events` and `quarantine_events`, each
 with its own checkpoint and Delta sink. A lake they wrote carries on under the one query:
@@ -87,7 +87,8 @@ def query_id(files: CheckpointFiles, location: str) -> str:
 
 
 def app_id(query: str) -> str:
-    """The txnAppId of the job's Delta writes: fixed for a checkpoint, new when it is reset."""
+    """The app id of the job's idempotent Delta writes (Delta's txnAppId): fixed for a
+    checkpoint, new when it is reset."""
     return f"{INGEST_QUERY}-{query}"
 
 

@@ -18,9 +18,15 @@ from jobs.bronze_writer import (
     STATS_COLUMNS_PROPERTY,
     BronzeBatchWriter,
     append_counting,
+    append_once,
+    prepare_table,
     prepare_tables,
 )
-from jobs.spark_files import clear_uncommitted_delta_log, delta_transaction_version
+from jobs.spark_files import (
+    TableNotPreparedError,
+    clear_uncommitted_delta_log,
+    delta_transaction_version,
+)
 from lakehouse.config import load_settings
 from lakehouse.sandbox import sandbox_environment
 from lakehouse.settings import Settings
@@ -226,3 +232,67 @@ def test_transaction_versions_come_from_the_checksum_and_without_one_from_the_st
     forget_delta_logs(spark)
     assert recorded_versions(spark, location) == [2, 7, None]
     assert next_spark_job(spark) > first_job
+
+
+def state_rebuilds(spark: SparkSession, since_job: int) -> int:
+    """Spark jobs from `since_job` on in which Delta rebuilt a table's state from its log."""
+    jobs = spark.sparkContext._jsc.sc().statusStore().jobsList(None)
+    found = 0
+    for index in range(jobs.size()):
+        job = jobs.apply(index)
+        description = job.description()
+        if job.jobId() >= since_job and description.isDefined():
+            found += "Compute snapshot" in str(description.get())
+    return found
+
+
+def test_an_idempotent_append_looks_its_batch_up_without_rebuilding_the_state(
+    spark: SparkSession, settings: Settings
+) -> None:
+    location = committed_batches(spark, settings)  # app-a holds batches 0-2, app-b batch 7
+    contract = valid_events(parse(spark, values(10, 12)))
+    first_job = next_spark_job(spark)
+
+    assert append_once(contract, location, app="app-a", batch_id=2) is False  # held: skipped
+    assert append_once(contract, location, app="app-a", batch_id=3) is True
+    assert append_once(contract, location, app="app-b", batch_id=7) is False
+    forget_delta_logs(spark)  # a new process reads the newest commit's checksum file
+    assert append_once(contract, location, app="c", batch_id=0) is True
+
+    assert state_rebuilds(spark, first_job) == 0
+    assert recorded_versions(spark, location) == [3, 7, 0]
+    events = spark.read.format("delta").load(location).select("event_id").collect()
+    # Batches 0-2 and 7 wrote events 0 and 1; batch 3 and app c's batch 0 events 10 and 11.
+    assert sorted(int(row.event_id[-12:]) for row in events) == [0] * 4 + [1] * 4 + [10, 10, 11, 11]
+    operations = spark.sql(f"describe history delta.`{location}`").select("operation")
+    assert [row.operation for row in operations.limit(2).collect()] == ["STREAMING UPDATE"] * 2
+
+
+def test_a_contract_column_the_table_lacks_is_added_when_the_job_prepares_it(
+    spark: SparkSession, settings: Settings
+) -> None:
+    location = settings.bronze_events_location
+    contract = valid_events(parse(spark, values(0, 2)))
+    # A table an older release created, before the contract had session_id.
+    older = contract.drop("session_id")
+    prepare_table(spark, location, older, BRONZE_PARTITION_COLUMNS, {})
+    assert append_once(older, location, app="old", batch_id=0) is True
+
+    with pytest.raises(TableNotPreparedError, match="no column session_id: restart the job"):
+        append_once(contract, location, app="new", batch_id=0)
+    prepare_table(spark, location, contract, BRONZE_PARTITION_COLUMNS, {})
+    assert append_once(contract, location, app="new", batch_id=0) is True
+
+    rows = spark.read.format("delta").load(location).select("kafka_offset", "session_id")
+    session = "5d1c1f7e-0000-4000-8000-000000000001"
+    found = sorted((row.kafka_offset, row.session_id or "null") for row in rows.collect())
+    assert found == [(0, session), (0, "null"), (1, session), (1, "null")]
+
+
+def test_an_append_to_a_table_that_does_not_exist_says_to_create_it(
+    spark: SparkSession, settings: Settings
+) -> None:
+    contract = valid_events(parse(spark, values(0, 1)))
+
+    with pytest.raises(TableNotPreparedError, match="is not a Delta table yet"):
+        append_once(contract, settings.bronze_events_location, app="a", batch_id=0)

@@ -61,9 +61,12 @@ def test_the_notebook_runs_on_a_small_run(small_run: SmallRun, tmp_path: Path) -
     for reason in ("invalid_json", "invalid_utf8", "missing_field"):
         assert reason in text
 
-    # Delta history: the table's creation, then one WRITE per micro-batch, the first capped.
+    # Delta history: the table's creation, then one STREAMING UPDATE per micro-batch, the first
+    # capped.
     assert len(re.findall(r"\|CREATE TABLE\s*\|", text)) == 1
-    assert len(re.findall(r"\|WRITE\s*\|", text)) >= events // MAX_OFFSETS_PER_TRIGGER + 1
+    assert (
+        len(re.findall(r"\|STREAMING UPDATE\s*\|", text)) >= events // MAX_OFFSETS_PER_TRIGGER + 1
+    )
     travelled = re.search(r"version 1: ([\d,]+) rows\nversion (\d+) \(now\): ([\d,]+) rows", text)
     assert travelled, text
     assert 0 < int(travelled[1].replace(",", "")) <= MAX_OFFSETS_PER_TRIGGER
