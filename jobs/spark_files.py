@@ -98,11 +98,37 @@ def append_in_transaction(frame: DataFrame, location: str, *, app_id: str, versi
     the session's (optimized writes, auto compaction) apply as to any Delta write. The
     commit is a STREAMING UPDATE, as Delta's streaming sink records its batches.
     """
+    transaction = idempotent_transaction(frame, location, app_id=app_id, version=version)
+    if transaction is None:
+        return False
+    files = transaction.writeFiles(frame._jdf)
+    transaction.commit(files, streaming_update(frame.sparkSession, app_id, version))
+    return True
+
+
+def streaming_update(spark: SparkSession, app_id: str, version: int) -> Any:
+    """The Delta operation a streaming batch's append records in the table's history."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    return getattr(jvm.org.apache.spark.sql.delta, "DeltaOperations$StreamingUpdate")(
+        jvm.org.apache.spark.sql.streaming.OutputMode.Append(),
+        app_id,
+        version,
+        jvm.scala.Option.empty(),
+    )
+
+
+def idempotent_transaction(
+    frame: DataFrame, location: str, *, app_id: str, version: int
+) -> Any | None:
+    """A Delta transaction on the table at `location` that will commit (app_id, version)
+    with whatever it writes, and that read app_id; None when the table holds that version
+    or a newer one for app_id (append_in_transaction)."""
     spark = frame.sparkSession
     jvm = spark.sparkContext._jvm
     assert jvm is not None
-    delta = jvm.org.apache.spark.sql.delta
-    transaction = delta.DeltaLog.forTable(spark._jsparkSession, location).startTransaction()
+    delta_log = jvm.org.apache.spark.sql.delta.DeltaLog.forTable(spark._jsparkSession, location)
+    transaction = delta_log.startTransaction()
     if transaction.readVersion() < 0:
         raise TableNotPreparedError(
             f"{location} is not a Delta table yet: the job creates its tables when it starts "
@@ -117,19 +143,12 @@ def append_in_transaction(frame: DataFrame, location: str, *, app_id: str, versi
         )
     held = snapshot_transaction_version(transaction.snapshot(), app_id)
     if held is not None and held >= version:
-        return False
-    # Scala's protected buffer of the app ids this transaction read (what txnVersion fills).
+        return None
+    # Scala's protected buffer of the app ids this transaction read (what txnVersion fills):
+    # Delta's conflict check refuses the commit if another one recorded app_id meanwhile.
     getattr(transaction.readTxn(), "$plus$eq")(app_id)
     transaction.updateSetTransaction(app_id, version, jvm.scala.Some(int(time.time() * 1000)))
-    files = transaction.writeFiles(frame._jdf)
-    operation = getattr(delta, "DeltaOperations$StreamingUpdate")(
-        jvm.org.apache.spark.sql.streaming.OutputMode.Append(),
-        app_id,
-        version,
-        jvm.scala.Option.empty(),
-    )
-    transaction.commit(files, operation)
-    return True
+    return transaction
 
 
 class TableNotPreparedError(RuntimeError):

@@ -26,6 +26,8 @@ from jobs.spark_files import (
     TableNotPreparedError,
     clear_uncommitted_delta_log,
     delta_transaction_version,
+    idempotent_transaction,
+    streaming_update,
 )
 from lakehouse.config import load_settings
 from lakehouse.sandbox import sandbox_environment
@@ -266,6 +268,26 @@ def test_an_idempotent_append_looks_its_batch_up_without_rebuilding_the_state(
     assert sorted(int(row.event_id[-12:]) for row in events) == [0] * 4 + [1] * 4 + [10, 10, 11, 11]
     operations = spark.sql(f"describe history delta.`{location}`").select("operation")
     assert [row.operation for row in operations.limit(2).collect()] == ["STREAMING UPDATE"] * 2
+
+
+def test_a_concurrent_commit_of_the_same_batch_makes_the_other_fail_instead_of_doubling_it(
+    spark: SparkSession, settings: Settings
+) -> None:
+    location = committed_batches(spark, settings)  # app-a holds batches 0-2
+    contract = valid_events(parse(spark, values(10, 11)))
+    # Two writers of batch 3 (the job's lock stops a second job; Delta is the second guard):
+    # one has read the table and not committed yet when the other commits.
+    slower = idempotent_transaction(contract, location, app_id="app-a", version=3)
+    assert slower is not None
+    assert append_once(contract, location, app="app-a", batch_id=3) is True
+
+    files = slower.writeFiles(contract._jdf)
+    with pytest.raises(Exception, match="ConcurrentTransactionException"):
+        slower.commit(files, streaming_update(spark, "app-a", 3))
+
+    events = spark.read.format("delta").load(location).where("event_id like '%10'").count()
+    assert events == 1
+    assert recorded_versions(spark, location) == [3, 7, None]
 
 
 def test_a_contract_column_the_table_lacks_is_added_when_the_job_prepares_it(
