@@ -274,7 +274,9 @@ class Profile:
         counted: list[int] = []
 
         def write() -> None:
-            counted.append(append_counting(parsed, target, app="bench", batch_id=0)[1])
+            written = append_counting(parsed, target, app="bench", batch_id=0)
+            assert written is not None  # a new table holds no batch
+            counted.append(written[1])
 
         return timed(write), counted[0]
 

@@ -159,17 +159,18 @@ def append_once(frame: DataFrame, location: str, *, app: str, batch_id: int) -> 
 
 def append_counting(
     parsed: DataFrame, location: str, *, app: str, batch_id: int
-) -> tuple[int, int]:
+) -> tuple[int, int] | None:
     """Append a parsed batch's valid events to bronze, counting its records and rejected ones
-    in the same pass; returns (valid, rejected). The write must run (the caller checked that
-    the table does not hold the batch): a write Delta skips counts nothing."""
+    in the same pass; returns (valid, rejected), or None when bronze already holds the batch
+    (nothing is written, so nothing is counted)."""
     counts = Observation(f"bronze_batch_{app}_{batch_id}")
     observed = parsed.observe(
         counts,
         F.count(F.lit(1)).alias("records"),
         F.count("quarantine_reason").alias("rejected"),
     )
-    append_once(valid_events(observed), location, app=app, batch_id=batch_id)
+    if not append_once(valid_events(observed), location, app=app, batch_id=batch_id):
+        return None
     metrics = counts.get  # set once the write's tasks have finished
     records, rejected = int(metrics["records"]), int(metrics["rejected"])
     return records - rejected, rejected
@@ -194,21 +195,20 @@ class BronzeBatchWriter:
         spark = parsed.sparkSession
         app = self.app_id(spark)
         started = time.perf_counter()
-        if self.holds_batch(spark, self.settings.bronze_events_location, app, batch_id):
-            # A batch run again after a crash between the two commits: bronze has it, and
-            # Delta would skip the write without running it, so nothing would be counted.
-            valid = None
+        counted = append_counting(
+            parsed, self.settings.bronze_events_location, app=app, batch_id=batch_id
+        )
+        bronze_at = time.perf_counter()
+        if counted is None:
+            # A batch run again after a crash between the two commits: bronze has it, so its
+            # write counted nothing.
             rejected = self.write_quarantine(parsed, app, batch_id, rejected=None)
-            bronze_at = started
         else:
-            valid, rejected = append_counting(
-                parsed, self.settings.bronze_events_location, app=app, batch_id=batch_id
-            )
-            bronze_at = time.perf_counter()
+            rejected = counted[1]
             if rejected:
                 self.write_quarantine(parsed, app, batch_id, rejected=rejected)
         done_at = time.perf_counter()
-        written = "already in bronze" if valid is None else f"{valid:,} to bronze"
+        written = "already in bronze" if counted is None else f"{counted[0]:,} to bronze"
         print(
             f"[ingest] batch {batch_id}: {written}, {rejected:,} to quarantine "
             f"(read + parse + bronze write {bronze_at - started:.1f} s, "

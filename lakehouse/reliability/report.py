@@ -40,10 +40,9 @@ again and writes them to quarantine (`jobs/bronze_writer.py`).
    read, so Delta's conflict check refuses a concurrent commit for the same app id
    (`jobs/spark_files.py::append_in_transaction`). A kill between bronze's commit and
    quarantine's leaves bronze with batch N and quarantine without it; the run again skips
-   bronze and writes quarantine. A skipped write counts nothing, so the job first reads
-   bronze's transaction version for the batch the same way and, when bronze holds it,
-   counts the rejected records on their own and writes them unless quarantine holds the
-   batch too.
+   bronze and writes quarantine. A skipped write counts nothing, so when bronze's
+   transaction finds the batch there the job counts the rejected records on their own
+   and writes them unless quarantine holds the batch too.
 
 Where it would break:
 - **A reset checkpoint over kept tables.** A new checkpoint means a new query id, so
