@@ -67,50 +67,91 @@ complete as (
 
 ),
 
+-- Kafka delivers at least once: the first delivery of each event counts, with the record's
+-- position as a tie-breaker so reruns keep the same row.
+{% set delivery_order %}
+    kafka_timestamp asc nulls last,
+    kafka_topic asc,
+    kafka_partition asc,
+    kafka_offset asc
+{% endset %}
+
+first_deliveries as (
+
+    select * from complete
+    qualify row_number() over (partition by event_id order by {{ delivery_order }}) = 1
+
+),
+
 {% if is_incremental() %}
 
-    -- The rows silver already holds for these event_ids compete with the new deliveries, so
-    -- a resend neither adds a row nor replaces the first delivery.
-    already_in_silver as (
+    -- A resend competes with the delivery silver already holds: it neither adds a row nor
+    -- replaces the first delivery. Only the columns that order deliveries are read from
+    -- silver, so the lookup does not read every column of every silver row.
+    held_deliveries as (
 
-        select * from {{ this }}
-        where event_id in (select complete.event_id from complete)
+        select
+            event_id,
+            kafka_timestamp,
+            kafka_topic,
+            kafka_partition,
+            kafka_offset
+
+        from {{ this }}
+        where event_id in (select first_deliveries.event_id from first_deliveries)
 
     ),
 
-    candidates as (
+    ranked_deliveries as (
 
-        select * from complete
-        union all
-        select * from already_in_silver
+        select
+            event_id,
+            is_held,
+            row_number() over (
+                -- On a tie (the lookback reads a record silver holds) the held row wins.
+                partition by event_id order by {{ delivery_order }}, is_held desc
+            ) as delivery_rank
+
+        from (
+            {% for deliveries, is_held in [
+                ('first_deliveries', 'false'), ('held_deliveries', 'true')
+            ] %}
+                select
+                    event_id,
+                    kafka_timestamp,
+                    kafka_topic,
+                    kafka_partition,
+                    kafka_offset,
+                    {{ is_held }} as is_held
+                from {{ deliveries }}
+                {% if not loop.last %}union all{% endif %}
+            {% endfor %}
+        ) as deliveries
 
     ),
+
+    -- The run writes the events whose first delivery is new; silver's rows for the others
+    -- stay as they are (the merge on event_id replaces only the rows the run returns).
+    final as (
+
+        select first_deliveries.*
+        from first_deliveries
+        inner join ranked_deliveries
+            on
+                first_deliveries.event_id = ranked_deliveries.event_id
+                and ranked_deliveries.delivery_rank = 1
+                and not ranked_deliveries.is_held
+
+    )
 
 {% else %}
 
-    candidates as (
+    final as (
 
-        select * from complete
+        select * from first_deliveries
 
-    ),
+    )
 
 {% endif %}
-
--- Kafka delivers at least once: keep the first delivery of each event, with the
--- record's position as a tie-breaker so reruns keep the same row.
-final as (
-
-    select * from candidates
-    qualify
-        row_number() over (
-            partition by event_id
-            order by
-                kafka_timestamp asc nulls last,
-                kafka_topic asc,
-                kafka_partition asc,
-                kafka_offset asc
-        ) = 1
-
-)
 
 select * from final
