@@ -28,8 +28,8 @@ def main(
     scale: Annotated[
         str,
         typer.Option(
-            help="smoke (a few minutes), mid (2,000,000 dbt events) or full (about 16 minutes "
-            "on 2 cores)."
+            help="smoke (a few minutes), mid (2,000,000 dbt events) or full (about 30 minutes "
+            "on 2 cores, with every lever measured both ways)."
         ),
     ] = "full",
     output: Annotated[Path, typer.Option(help="Folder for the JSON, markdown and PNG.")] = Path(

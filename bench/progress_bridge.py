@@ -1,0 +1,74 @@
+"""What one streaming progress costs to reach a Python listener, both ways.
+
+PySpark's own bridge copies a progress field by field over py4j; the bronze job's
+listener takes it as one JSON text (jobs/bronze_ingest.py, JsonProgressBridge). This runs a
+small query with an observed metric on the job's class path (the jars set-up downloaded,
+which the JVM searches for each class PySpark looks up by name), takes its last progress,
+and converts it both ways. Not part of `make bench` (the job's batches measure the
+effect); run it alone:
+
+    .venv/bin/python -m bench.progress_bridge
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.streaming.listener import StreamingQueryProgress
+
+from lakehouse.settings import PROJECT_ROOT
+
+ROUNDS = 30
+
+
+def median_ms(convert: Callable[[], StreamingQueryProgress]) -> float:
+    """Median milliseconds of ROUNDS conversions."""
+    seconds = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        convert()
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds) * 1000
+
+
+def main() -> None:
+    jars = sorted(Path(PROJECT_ROOT / ".lakehouse" / "jars" / "spark").glob("*.jar"))
+    spark = (
+        SparkSession.builder.master("local[2]")
+        .appName("progress-bridge")
+        .config("spark.driver.extraClassPath", ":".join(str(jar) for jar in jars))
+        .config("spark.ui.enabled", "false")
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    query = (
+        spark.readStream.format("rate")
+        .option("rowsPerSecond", 1000)
+        .load()
+        .observe("counts", F.count(F.lit(1)).alias("records"))
+        .writeStream.format("noop")
+        .trigger(processingTime="500 milliseconds")
+        .start()
+    )
+    while query.lastProgress is None or query.lastProgress.batchId < 3:
+        time.sleep(0.2)
+    query.stop()
+    progress = query._jsq.lastProgress()
+    field_by_field = median_ms(lambda: StreamingQueryProgress.fromJObject(progress))
+    one_json_text = median_ms(lambda: StreamingQueryProgress.fromJson(json.loads(progress.json())))
+    print(
+        f"one progress ({len(jars)} jars on the class path, median of {ROUNDS}): "
+        f"PySpark's bridge {field_by_field:.1f} ms, one JSON text {one_json_text:.1f} ms "
+        f"({field_by_field / one_json_text:.0f}x)"
+    )
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()
