@@ -16,7 +16,6 @@ import json
 import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -38,7 +37,7 @@ def median_ms(convert: Callable[[], StreamingQueryProgress]) -> float:
 
 
 def main() -> None:
-    jars = sorted(Path(PROJECT_ROOT / ".lakehouse" / "jars" / "spark").glob("*.jar"))
+    jars = sorted((PROJECT_ROOT / ".lakehouse" / "jars" / "spark").glob("*.jar"))
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("progress-bridge")
