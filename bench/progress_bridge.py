@@ -21,9 +21,11 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming.listener import StreamingQueryProgress
 
-from lakehouse.settings import PROJECT_ROOT
+from lakehouse.config import load_settings
+from lakehouse.streaming.spark_submit import jar_options, spark_jars
 
 ROUNDS = 30
+MASTER = "local[2]"
 
 
 def median_ms(convert: Callable[[], StreamingQueryProgress]) -> float:
@@ -37,11 +39,13 @@ def median_ms(convert: Callable[[], StreamingQueryProgress]) -> float:
 
 
 def main() -> None:
-    jars = sorted((PROJECT_ROOT / ".lakehouse" / "jars" / "spark").glob("*.jar"))
+    # The connector jars local jobs get, the way spark-submit gives them to a local master.
+    jars = spark_jars(load_settings())
+    _, class_path = jar_options(MASTER, jars)
     spark = (
-        SparkSession.builder.master("local[2]")
+        SparkSession.builder.master(MASTER)
         .appName("progress-bridge")
-        .config("spark.driver.extraClassPath", ":".join(str(jar) for jar in jars))
+        .config(map=dict(class_path))
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )

@@ -95,6 +95,9 @@ class ProgressPrinter(StreamingQueryListener):
     """Prints one line per micro-batch so long runs show where they are, and keeps the
     query's last progress where `lakehouse status` reads it."""
 
+    # The JVM-side listener, made on first registration (_jlistener).
+    _bridge: JavaObject | None = None
+
     # Method names are PySpark's listener API.
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -110,8 +113,6 @@ class ProgressPrinter(StreamingQueryListener):
                 JsonProgressBridge(self)
             )
         return self._bridge
-
-    _bridge: JavaObject | None = None
 
     def onQueryStarted(self, event: QueryStartedEvent) -> None:  # noqa: N802
         print(f"[ingest] {event.name}: started (run {event.runId})", flush=True)
