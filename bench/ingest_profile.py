@@ -55,7 +55,6 @@ from transformations.bronze import (
     parse_listening_events,
     quarantine_rows,
     table_columns,
-    valid_events,
     with_kafka_coordinates,
 )
 
@@ -262,19 +261,21 @@ class Profile:
 
     def bronze_pass(self, parsed: DataFrame) -> tuple[float, int]:
         """The job's pass: the valid events appended to a new bronze table, counting the
-        rejected ones in the same pass; returns the seconds and the rejected count."""
+        rejected ones in the same pass; returns the seconds and the rejected count. The job's
+        stream cuts the columns (`table_columns`) before its batch function runs."""
         target = self.table("bronze")
+        columns = parsed.transform(table_columns)
         prepare_table(
             self.spark,
             target,
-            valid_events(parsed),
+            bronze_rows(columns),
             BRONZE_PARTITION_COLUMNS,
             stats_property(BRONZE_STATS_COLUMNS),
         )
         counted: list[int] = []
 
         def write() -> None:
-            written = append_counting(parsed, target, app="bench", batch_id=0)
+            written = append_counting(columns, target, app="bench", batch_id=0)
             assert written is not None  # a new table holds no batch
             counted.append(written[1])
 

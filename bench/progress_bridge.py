@@ -28,7 +28,7 @@ ROUNDS = 30
 MASTER = "local[2]"
 
 
-def median_ms(convert: Callable[[], StreamingQueryProgress]) -> float:
+def median_ms(convert: Callable[[], object]) -> float:
     """Median milliseconds of ROUNDS conversions."""
     seconds = []
     for _ in range(ROUNDS):
@@ -38,18 +38,24 @@ def median_ms(convert: Callable[[], StreamingQueryProgress]) -> float:
     return statistics.median(seconds) * 1000
 
 
-def main() -> None:
-    # The connector jars local jobs get, the way spark-submit gives them to a local master.
+def session_on_job_class_path(app_name: str) -> tuple[SparkSession, int]:
+    """A local session with the connector jars local jobs get, the way spark-submit gives
+    them to a local master; and how many jars that is."""
     jars = spark_jars(load_settings())
     _, class_path = jar_options(MASTER, jars)
     spark = (
         SparkSession.builder.master(MASTER)
-        .appName("progress-bridge")
+        .appName(app_name)
         .config(map=dict(class_path))
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
+    return spark, len(jars)
+
+
+def main() -> None:
+    spark, jars = session_on_job_class_path("progress-bridge")
     query = (
         spark.readStream.format("rate")
         .option("rowsPerSecond", 1000)
@@ -66,7 +72,7 @@ def main() -> None:
     field_by_field = median_ms(lambda: StreamingQueryProgress.fromJObject(progress))
     one_json_text = median_ms(lambda: StreamingQueryProgress.fromJson(json.loads(progress.json())))
     print(
-        f"one progress ({len(jars)} jars on the class path, median of {ROUNDS}): "
+        f"one progress ({jars} jars on the class path, median of {ROUNDS}): "
         f"PySpark's bridge {field_by_field:.1f} ms, one JSON text {one_json_text:.1f} ms "
         f"({field_by_field / one_json_text:.0f}x)"
     )

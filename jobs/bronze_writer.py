@@ -1,5 +1,9 @@
 """One micro-batch of the bronze job: parsed Kafka records -> bronze and quarantine, once.
 
+The batch comes cut into the flat columns both tables take (`transformations.bronze.
+table_columns`, applied in the stream itself), so a micro-batch's function only adds its
+filters and the count: building those columns over py4j cost about 50 ms per batch.
+
 Why it is exactly once (and where it would not be): docs/RELIABILITY.md, "One query, two
 tables". In short:
 - Spark writes the batch's Kafka offsets and its timestamp to the checkpoint's `offsets/N`
@@ -42,8 +46,8 @@ from lakehouse.streaming.checkpoint import app_id, query_id
 from transformations.bronze import (
     BRONZE_PARTITION_COLUMNS,
     QUARANTINE_PARTITION_COLUMNS,
-    quarantined_records,
-    valid_events,
+    bronze_rows,
+    quarantine_rows,
 )
 
 # Delta collects file statistics only on the columns readers filter by: silver's incremental
@@ -131,21 +135,22 @@ def table_properties(settings: Settings, stats_columns: str) -> dict[str, str]:
     }
 
 
-def prepare_tables(spark: SparkSession, settings: Settings, parsed: DataFrame) -> None:
+def prepare_tables(spark: SparkSession, settings: Settings, columns: DataFrame) -> None:
     """Both tables exist, with the contract's schema and the job's table properties, before
-    the first batch; the session writes their Parquet files as PLAIN_ENCODED_COLUMNS says."""
+    the first batch; the session writes their Parquet files as PLAIN_ENCODED_COLUMNS says.
+    `columns` is the stream (or a batch) as `table_columns` cuts it."""
     use_parquet_column_settings(spark)
     prepare_table(
         spark,
         settings.bronze_events_location,
-        valid_events(parsed),
+        bronze_rows(columns),
         BRONZE_PARTITION_COLUMNS,
         table_properties(settings, BRONZE_STATS_COLUMNS),
     )
     prepare_table(
         spark,
         settings.quarantine_location,
-        quarantined_records(parsed),
+        quarantine_rows(columns),
         QUARANTINE_PARTITION_COLUMNS,
         table_properties(settings, QUARANTINE_STATS_COLUMNS),
     )
@@ -157,19 +162,26 @@ def append_once(frame: DataFrame, location: str, *, app: str, batch_id: int) -> 
     return append_in_transaction(frame, location, app_id=app, version=batch_id)
 
 
-def append_counting(
-    parsed: DataFrame, location: str, *, app: str, batch_id: int
-) -> tuple[int, int] | None:
-    """Append a parsed batch's valid events to bronze, counting its records and rejected ones
-    in the same pass; returns (valid, rejected), or None when bronze already holds the batch
-    (nothing is written, so nothing is counted)."""
-    counts = Observation(f"bronze_batch_{app}_{batch_id}")
-    observed = parsed.observe(
+def counted_bronze_rows(columns: DataFrame, counts: Observation) -> DataFrame:
+    """The valid events of a batch cut by `table_columns`, counting on the way (in `counts`,
+    once an action has run) its records and the rejected ones."""
+    observed = columns.observe(
         counts,
         F.count(F.lit(1)).alias("records"),
         F.count("quarantine_reason").alias("rejected"),
     )
-    if not append_once(valid_events(observed), location, app=app, batch_id=batch_id):
+    return bronze_rows(observed)
+
+
+def append_counting(
+    columns: DataFrame, location: str, *, app: str, batch_id: int
+) -> tuple[int, int] | None:
+    """Append a batch's valid events to bronze, counting its records and rejected ones in the
+    same pass; returns (valid, rejected), or None when bronze already holds the batch
+    (nothing is written, so nothing is counted). `columns` is the batch as `table_columns`
+    cuts it."""
+    counts = Observation(f"bronze_batch_{app}_{batch_id}")
+    if not append_once(counted_bronze_rows(columns, counts), location, app=app, batch_id=batch_id):
         return None
     metrics = counts.get  # set once the write's tasks have finished
     records, rejected = int(metrics["records"]), int(metrics["rejected"])
@@ -190,23 +202,24 @@ class BronzeBatchWriter:
             self._app = app_id(query_id(HadoopCheckpointFiles(spark), self.checkpoint))
         return self._app
 
-    def __call__(self, parsed: DataFrame, batch_id: int) -> None:
-        """Write one parsed micro-batch: valid events to bronze, the rest to quarantine."""
-        spark = parsed.sparkSession
+    def __call__(self, columns: DataFrame, batch_id: int) -> None:
+        """Write one micro-batch (parsed and cut by `table_columns`): valid events to bronze,
+        the rest to quarantine."""
+        spark = columns.sparkSession
         app = self.app_id(spark)
         started = time.perf_counter()
         counted = append_counting(
-            parsed, self.settings.bronze_events_location, app=app, batch_id=batch_id
+            columns, self.settings.bronze_events_location, app=app, batch_id=batch_id
         )
         bronze_at = time.perf_counter()
         if counted is None:
             # A batch run again after a crash between the two commits: bronze has it, so its
             # write counted nothing.
-            rejected = self.write_quarantine(parsed, app, batch_id, rejected=None)
+            rejected = self.write_quarantine(columns, app, batch_id, rejected=None)
         else:
             rejected = counted[1]
             if rejected:
-                self.write_quarantine(parsed, app, batch_id, rejected=rejected)
+                self.write_quarantine(columns, app, batch_id, rejected=rejected)
         done_at = time.perf_counter()
         written = "already in bronze" if counted is None else f"{counted[0]:,} to bronze"
         print(
@@ -223,16 +236,16 @@ class BronzeBatchWriter:
         return version is not None and version >= batch_id
 
     def write_quarantine(
-        self, parsed: DataFrame, app: str, batch_id: int, *, rejected: int | None
+        self, columns: DataFrame, app: str, batch_id: int, *, rejected: int | None
     ) -> int:
         """Append the rejected records (a second read and parse of the batch); with
         `rejected` None, count them first and write only if there are any."""
         location = self.settings.quarantine_location
         if rejected is None:
-            if self.holds_batch(parsed.sparkSession, location, app, batch_id):
+            if self.holds_batch(columns.sparkSession, location, app, batch_id):
                 return 0
-            rejected = quarantined_records(parsed).count()
+            rejected = quarantine_rows(columns).count()
             if not rejected:
                 return 0
-        append_once(quarantined_records(parsed), location, app=app, batch_id=batch_id)
+        append_once(quarantine_rows(columns), location, app=app, batch_id=batch_id)
         return rejected

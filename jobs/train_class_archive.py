@@ -33,7 +33,7 @@ from lakehouse.settings import Settings
 from lakehouse.simulator.catalog import build_catalog
 from lakehouse.simulator.events import generate_events
 from lakehouse.streaming.checkpoint import INGEST_QUERY, ingest_checkpoint
-from transformations.bronze import parse_listening_events, with_kafka_coordinates
+from transformations.bronze import parse_listening_events, table_columns, with_kafka_coordinates
 
 EVENTS = 400
 MALFORMED = [b"{not json", b'{"event_id": "e-1"}']
@@ -92,17 +92,18 @@ def train(spark: SparkSession, settings: Settings) -> int:
     source = settings.lake_root.rstrip("/") + "/_class_archive_source"
     rows = kafka_rows(settings)
     spark.createDataFrame(rows, KAFKA_ROW).write.format("delta").mode("overwrite").save(source)
-    parsed = (
+    columns = (
         spark.readStream.format("delta")
         .load(source)
         .transform(with_kafka_coordinates)
         .transform(parse_listening_events, validation_rules(settings))
+        .transform(table_columns)
     )
-    prepare_tables(spark, settings, parsed)
+    prepare_tables(spark, settings, columns)
     checkpoint = ingest_checkpoint(settings)
     spark.streams.addListener(ProgressPrinter(settings))
     query = (
-        parsed.writeStream.queryName(INGEST_QUERY)
+        columns.writeStream.queryName(INGEST_QUERY)
         .option("checkpointLocation", checkpoint)
         .foreachBatch(BronzeBatchWriter(settings, checkpoint))
         .trigger(availableNow=True)

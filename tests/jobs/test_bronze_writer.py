@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from delta.tables import DeltaTable
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
 
 from jobs.bronze_writer import (
     BRONZE_STATS_COLUMNS,
@@ -33,10 +33,16 @@ from lakehouse.config import load_settings
 from lakehouse.sandbox import sandbox_environment
 from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import app_id
-from tests.transformations.test_bronze import encoded, event, parse
-from transformations.bronze import BRONZE_PARTITION_COLUMNS, valid_events
+from tests.transformations.test_bronze import encoded, event
+from tests.transformations.test_bronze import parse as parse_records
+from transformations.bronze import BRONZE_PARTITION_COLUMNS, bronze_rows, table_columns
 
 QUERY_ID = "5f0c9b7e-1111-4222-8333-444455556666"
+
+
+def parse(spark: SparkSession, values: list[bytes | None]) -> DataFrame:
+    """Records parsed and cut into both tables' columns, as the job's stream gives batches."""
+    return parse_records(spark, values).transform(table_columns)
 
 
 @pytest.fixture
@@ -90,7 +96,7 @@ def test_the_tables_get_the_jobs_properties_and_an_older_table_is_brought_to_the
     (
         DeltaTable.createIfNotExists(spark)
         .location(settings.bronze_events_location)
-        .addColumns(valid_events(parsed).schema)
+        .addColumns(bronze_rows(parsed).schema)
         .partitionedBy(*BRONZE_PARTITION_COLUMNS)
         .execute()
     )
@@ -252,7 +258,7 @@ def test_an_idempotent_append_looks_its_batch_up_without_rebuilding_the_state(
     spark: SparkSession, settings: Settings
 ) -> None:
     location = committed_batches(spark, settings)  # app-a holds batches 0-2, app-b batch 7
-    contract = valid_events(parse(spark, values(10, 12)))
+    contract = bronze_rows(parse(spark, values(10, 12)))
     first_job = next_spark_job(spark)
 
     assert append_once(contract, location, app="app-a", batch_id=2) is False  # held: skipped
@@ -274,7 +280,7 @@ def test_a_concurrent_commit_of_the_same_batch_makes_the_other_fail_instead_of_d
     spark: SparkSession, settings: Settings
 ) -> None:
     location = committed_batches(spark, settings)  # app-a holds batches 0-2
-    contract = valid_events(parse(spark, values(10, 11)))
+    contract = bronze_rows(parse(spark, values(10, 11)))
     # Two writers of batch 3 (the job's lock stops a second job; Delta is the second guard):
     # one has read the table and not committed yet when the other commits.
     slower = idempotent_transaction(contract, location, app_id="app-a", version=3)
@@ -294,7 +300,7 @@ def test_a_contract_column_the_table_lacks_is_added_when_the_job_prepares_it(
     spark: SparkSession, settings: Settings
 ) -> None:
     location = settings.bronze_events_location
-    contract = valid_events(parse(spark, values(0, 2)))
+    contract = bronze_rows(parse(spark, values(0, 2)))
     # A table an older release created, before the contract had session_id.
     older = contract.drop("session_id")
     prepare_table(spark, location, older, BRONZE_PARTITION_COLUMNS, {})
@@ -314,7 +320,7 @@ def test_a_contract_column_the_table_lacks_is_added_when_the_job_prepares_it(
 def test_an_append_to_a_table_that_does_not_exist_says_to_create_it(
     spark: SparkSession, settings: Settings
 ) -> None:
-    contract = valid_events(parse(spark, values(0, 1)))
+    contract = bronze_rows(parse(spark, values(0, 1)))
 
     with pytest.raises(TableNotPreparedError, match="is not a Delta table yet"):
         append_once(contract, settings.bronze_events_location, app="a", batch_id=0)
