@@ -91,7 +91,33 @@ def test_each_lever_measured_off_gets_a_row_against_the_run_with_all_on() -> Non
     )
     assert "msgpack kept |" in page
     assert "dbt's modules had compiled bytecode: yes." in page
+    assert "The on column is the incremental build above." in page
     assert "measured off" not in "\n".join(dbt_section(dbt_results(6.0)))
+
+
+def test_the_levers_on_column_is_the_mean_of_the_runs_before_and_after_them() -> None:
+    results = dbt_results(6.0)
+    results["levers_off"] = {
+        "two dbt threads": {
+            "seconds": 6.25,
+            "execution_seconds": 3.0,
+            "tests_seconds": 2.0,
+            "models": {},
+        }
+    }
+    # The same run once more after the levers: a later run of a session can differ from the
+    # first, and the off runs come between the two.
+    results["incremental_again"] = {
+        "seconds": 7.0,
+        "execution_seconds": 3.0,
+        "tests_seconds": 3.0,
+        "models": {},
+    }
+
+    page = "\n".join(dbt_section(results))
+
+    assert "| two dbt threads | 6.50 | 6.25 | -0.25 | 3.50 / 3.25 | 2.50 / 2.00 | " in page
+    assert "(6.00 and 7.00 s)" in page
 
 
 def test_the_freshness_limits_separate_the_warm_up_from_the_steady_state() -> None:
