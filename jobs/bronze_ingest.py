@@ -61,7 +61,7 @@ from lakehouse.streaming.checkpoint import (
     upgrade_starting_offsets,
 )
 from lakehouse.streaming.progress import progress_file, write_progress
-from transformations.bronze import parse_listening_events, table_columns, with_kafka_coordinates
+from transformations.bronze import ingest_columns
 
 EXIT_OK = 0
 EXIT_QUERY_FAILED = 1
@@ -184,11 +184,8 @@ def parsed_stream(spark: SparkSession, settings: Settings, starting_offsets: str
     here too (`table_columns`), once for the query, rather than by the batch function for
     every micro-batch (README, "Performance": about 50 ms of py4j calls per batch).
     """
-    return (
-        read_kafka(spark, settings, starting_offsets)
-        .transform(with_kafka_coordinates)
-        .transform(parse_listening_events, validation_rules(settings))
-        .transform(table_columns)
+    return read_kafka(spark, settings, starting_offsets).transform(
+        ingest_columns, validation_rules(settings)
     )
 
 

@@ -33,7 +33,7 @@ from lakehouse.settings import Settings
 from lakehouse.simulator.catalog import build_catalog
 from lakehouse.simulator.events import generate_events
 from lakehouse.streaming.checkpoint import INGEST_QUERY, ingest_checkpoint
-from transformations.bronze import parse_listening_events, table_columns, with_kafka_coordinates
+from transformations.bronze import ingest_columns
 
 EVENTS = 400
 MALFORMED = [b"{not json", b'{"event_id": "e-1"}']
@@ -95,9 +95,7 @@ def train(spark: SparkSession, settings: Settings) -> int:
     columns = (
         spark.readStream.format("delta")
         .load(source)
-        .transform(with_kafka_coordinates)
-        .transform(parse_listening_events, validation_rules(settings))
-        .transform(table_columns)
+        .transform(ingest_columns, validation_rules(settings))
     )
     prepare_tables(spark, settings, columns)
     checkpoint = ingest_checkpoint(settings)

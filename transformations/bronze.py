@@ -346,6 +346,16 @@ def quarantine_rows(columns: DataFrame) -> DataFrame:
     )
 
 
+def ingest_columns(records: DataFrame, rules: ValidationRules) -> DataFrame:
+    """Kafka records as the bronze job's batches take them: stamped, parsed, validated and
+    cut into both tables' columns (`table_columns`), in the stream, once for the query."""
+    return (
+        records.transform(with_kafka_coordinates)
+        .transform(parse_listening_events, rules)
+        .transform(table_columns)
+    )
+
+
 def valid_events(parsed: DataFrame) -> DataFrame:
     """Rows that passed validation, shaped as the bronze table (partition columns last)."""
     return bronze_rows(table_columns(parsed))

@@ -33,16 +33,20 @@ from lakehouse.config import load_settings
 from lakehouse.sandbox import sandbox_environment
 from lakehouse.settings import Settings
 from lakehouse.streaming.checkpoint import app_id
-from tests.transformations.test_bronze import encoded, event
-from tests.transformations.test_bronze import parse as parse_records
-from transformations.bronze import BRONZE_PARTITION_COLUMNS, bronze_rows, table_columns
+from tests.transformations.test_bronze import encoded, event, kafka_records
+from transformations.bronze import (
+    BRONZE_PARTITION_COLUMNS,
+    ValidationRules,
+    bronze_rows,
+    ingest_columns,
+)
 
 QUERY_ID = "5f0c9b7e-1111-4222-8333-444455556666"
 
 
 def parse(spark: SparkSession, values: list[bytes | None]) -> DataFrame:
     """Records parsed and cut into both tables' columns, as the job's stream gives batches."""
-    return parse_records(spark, values).transform(table_columns)
+    return kafka_records(spark, values).transform(ingest_columns, ValidationRules())
 
 
 @pytest.fixture
