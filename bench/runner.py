@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -27,14 +28,14 @@ from bench.drain import (
 )
 from bench.drain_levers import drain_once, measure_drain_levers
 from bench.freshness import WINDOW_SECONDS, measure_freshness, windows_text
-from bench.scales import Scale
+from bench.scales import FreshnessAlternative, Scale
 from bench.small_files import measure_small_files
 from lakehouse import pipeline
 from lakehouse.config import load_settings
 from lakehouse.kafka.watermarks import count_messages
 from lakehouse.monitoring.reconcile import ledger
 from lakehouse.sandbox import C1_ONLY, sandbox_environment, sandbox_stack, use_environment
-from lakehouse.settings import Settings
+from lakehouse.settings import AUTO_COMPACT_SETTING, Settings
 
 
 def machine() -> dict[str, Any]:
@@ -174,7 +175,7 @@ def _freshness(
     scale: Scale, root: Path, seed: int, console: Console
 ) -> tuple[dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
     """Freshness under the continuous job at the configured trigger, then the small files it
-    left and their cost; then the same traffic at each alternative trigger."""
+    left and their cost; then the same traffic under each alternative setting."""
     with sandbox_stack(root / "default", test_sized=False) as (stack_settings, _):
         settings = around_the_drain(scale, stack_settings)
         result = _freshness_at(scale, settings, seed, root / "default", console)
@@ -188,7 +189,7 @@ def _freshness(
     alternatives = []
     for number, other in enumerate(scale.freshness_alternatives):
         folder = root / f"alternative-{number}"
-        overrides = {"LAKEHOUSE__INGEST__TRIGGER_INTERVAL": other}
+        overrides = alternative_overrides(other, settings.spark.conf)
         with sandbox_stack(folder, overrides, test_sized=False) as (other_stack, _):
             other_settings = around_the_drain(scale, other_stack)
             alternatives.append(_freshness_at(scale, other_settings, seed, folder, console))
@@ -208,6 +209,31 @@ def _batch_cost(root: Path, seed: int, console: Console) -> list[dict[str, Any]]
             f"{row.records_per_batch:,} records over {row.batches} batches"
         )
     return [asdict(row) for row in rows]
+
+
+def alternative_overrides(
+    alternative: FreshnessAlternative, configured_conf: dict[str, str]
+) -> dict[str, str]:
+    """The environment overrides that run the bronze job with `alternative`'s settings."""
+    overrides = {}
+    if alternative.trigger_interval is not None:
+        overrides["LAKEHOUSE__INGEST__TRIGGER_INTERVAL"] = alternative.trigger_interval
+    if alternative.auto_compaction:
+        overrides["LAKEHOUSE__INGEST__COMPACTION_INTERVAL_SECONDS"] = "null"
+        # The whole dictionary: an override replaces conf/base.yaml's.
+        conf = {**configured_conf, AUTO_COMPACT_SETTING: "true"}
+        overrides["LAKEHOUSE__SPARK__CONF"] = json.dumps(conf)
+    return overrides
+
+
+def compaction_text(settings: Settings) -> str:
+    """How the bronze job under `settings` compacts its small files."""
+    interval = settings.ingest.compaction_interval_seconds
+    if interval is not None:
+        return f"beside the stream, every {interval:g} s"
+    if settings.spark.conf.get(AUTO_COMPACT_SETTING, "false").lower() == "true":
+        return "Delta auto compaction, in the commits"
+    return "none"
 
 
 def _freshness_at(
@@ -231,6 +257,7 @@ def _freshness_at(
     return {
         **asdict(result),
         "trigger_interval": interval,
+        "compaction": compaction_text(settings),
         "batches": len(batches),
         "median_batch_seconds": statistics.median(b.seconds for b in batches) if batches else 0,
         "median_batch_records": statistics.median(b.records for b in batches) if batches else 0,

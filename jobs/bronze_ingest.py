@@ -38,6 +38,7 @@ from pyspark.sql.streaming.listener import (
 )
 from pyspark.sql.streaming.query import StreamingQuery
 
+from jobs.bronze_compaction import BackgroundCompaction
 from jobs.bronze_writer import BronzeBatchWriter, prepare_tables
 from jobs.data_loss import check_data_loss
 from jobs.job_settings import EXIT_BAD_CONFIG, job_parser, load_job_settings, validation_rules
@@ -308,7 +309,7 @@ MAX_RECOVERY_RESTARTS = 3
 def run_query(
     spark: SparkSession, settings: Settings, trigger: str, starting_offsets: str | None
 ) -> int:
-    """Start the query and wait for it; stop it on a signal."""
+    """Start the query and wait for it, compacting beside it; stop it on a signal."""
     spark.streams.addListener(ProgressPrinter(settings))
     stopping = False
     query: StreamingQuery | None = None
@@ -322,26 +323,45 @@ def run_query(
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    for attempt in range(MAX_RECOVERY_RESTARTS + 1):
-        # Only the first start of a new checkpoint uses the upgrade's offsets; after that
-        # the checkpoint decides.
-        query = start_ingest(spark, settings, trigger, starting_offsets)
-        try:
-            query.awaitTermination()
-            return EXIT_OK
-        except StreamingQueryException as error:
-            query.stop()
-            if SPARK_55271 in str(error) and attempt < MAX_RECOVERY_RESTARTS and not stopping:
-                print(
-                    "[ingest] Spark bug SPARK-55271 (metrics of a recovered Kafka batch) "
-                    "stopped the query after its batch was committed; restarting it",
-                    file=sys.stderr,
-                    flush=True,
-                )
-                continue
-            print(f"[ingest] the query failed: {error}", file=sys.stderr)
-            return EXIT_QUERY_FAILED
-    return EXIT_QUERY_FAILED
+    # Tables are prepared by the query's first start, so the compaction thread starts after.
+    compaction: BackgroundCompaction | None = None
+    try:
+        for attempt in range(MAX_RECOVERY_RESTARTS + 1):
+            # Only the first start of a new checkpoint uses the upgrade's offsets; after that
+            # the checkpoint decides.
+            query = start_ingest(spark, settings, trigger, starting_offsets)
+            if compaction is None and trigger == "continuous":
+                compaction = background_compaction(spark, settings)
+            try:
+                query.awaitTermination()
+                return EXIT_OK
+            except StreamingQueryException as error:
+                query.stop()
+                if SPARK_55271 in str(error) and attempt < MAX_RECOVERY_RESTARTS and not stopping:
+                    print(
+                        "[ingest] Spark bug SPARK-55271 (metrics of a recovered Kafka batch) "
+                        "stopped the query after its batch was committed; restarting it",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    continue
+                print(f"[ingest] the query failed: {error}", file=sys.stderr)
+                return EXIT_QUERY_FAILED
+        return EXIT_QUERY_FAILED
+    finally:
+        if compaction is not None:
+            compaction.stop()
+
+
+def background_compaction(spark: SparkSession, settings: Settings) -> BackgroundCompaction | None:
+    """The thread that compacts bronze and quarantine beside the continuous stream, if
+    configured. An available-now run goes without: its large batches write few files, and a
+    pass at its start would take CPU from the drain."""
+    interval = settings.ingest.compaction_interval_seconds
+    if interval is None:
+        return None
+    locations = [settings.bronze_events_location, settings.quarantine_location]
+    return BackgroundCompaction(spark, locations, interval).start()
 
 
 if __name__ == "__main__":

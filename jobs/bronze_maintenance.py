@@ -5,7 +5,10 @@ Run it with spark-submit like the ingest job (the maintenance DAG does):
     spark-submit <jars> jobs/bronze_maintenance.py --env local --closed-before 2026-11-23T10:00
 
 It runs beside the streaming job on purpose without its lock: OPTIMIZE only rewrites
-partitions the stream no longer writes to (Delta's conflict checks cover the rest), and
+partitions the stream no longer writes to (Delta's conflict checks cover the rest: if the
+job's own compaction beside the stream (jobs/bronze_compaction.py) rewrote a late event's
+files in the same partition meanwhile, this run fails with Delta's concurrent-delete error
+and its retry finds them compacted), and
 VACUUM keeps every file younger than maintenance.vacuum_retention_hours, which the
 configuration never lets go below Delta's 7-day safety floor (whose check stays on).
 

@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+AUTO_COMPACT_SETTING = "spark.databricks.delta.autoCompact.enabled"
 DEFAULT_ENV = "local"
 
 
@@ -90,6 +91,7 @@ class IngestConfig(_Section):
     min_partitions: int | None = Field(default=None, ge=1)
     max_records_per_partition: int | None = Field(default=None, ge=1)
     delta_checkpoint_interval: int = Field(ge=1)
+    compaction_interval_seconds: float | None = Field(default=None, gt=0)
     max_event_age_days: int = Field(ge=1)
     max_event_future_minutes: int = Field(ge=0)
     max_payload_bytes: int = Field(ge=64)
@@ -280,6 +282,18 @@ class Settings(_Section):
         problems = [message for consistent, message in pairs if not consistent]
         if problems:
             raise ValueError("; ".join(problems))
+        return self
+
+    @model_validator(mode="after")
+    def _one_compaction(self) -> Settings:
+        auto = self.spark.conf.get(AUTO_COMPACT_SETTING, "false").strip().lower()
+        if self.ingest.compaction_interval_seconds is not None and auto != "false":
+            raise ValueError(
+                f"ingest.compaction_interval_seconds compacts bronze beside the stream and "
+                f"spark.conf {AUTO_COMPACT_SETTING} compacts it inside the micro-batches' "
+                "commits: the two would rewrite the same files at once. Set "
+                'ingest.compaction_interval_seconds to null, or the Spark setting to "false"'
+            )
         return self
 
     def path(self, value: str) -> Path:

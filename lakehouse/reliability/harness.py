@@ -208,6 +208,17 @@ def is_ingest_commit(actions: list[dict[str, Any]]) -> bool:
     return any("txn" in action for action in actions)
 
 
+def compaction_commits(location: str) -> int:
+    """How many commits of the table are compactions (OPTIMIZE, the ingest job's own passes
+    beside the stream included)."""
+    return sum(
+        1
+        for version in delta_versions(location)
+        for action in commit_actions(location, version)
+        if action.get("commitInfo", {}).get("operation") == "OPTIMIZE"
+    )
+
+
 def transaction_versions(location: str) -> set[int]:
     """Every streaming batch id the table's commits recorded (their `txn` actions)."""
     return {

@@ -25,6 +25,7 @@ from lakehouse.reliability.harness import (
     Traffic,
     commit_actions,
     committed_batch,
+    compaction_commits,
     delta_versions,
     is_ingest_commit,
     streaming_batch_of,
@@ -233,9 +234,11 @@ def crash_restart(root: Path, scale: Scale, seed: int) -> ScenarioResult:
         step("traffic done; draining with available-now")
         _drain(settings, root)
         result.between_tables_kills = _between_tables(commit_kills, settings)
+        compactions = compaction_commits(settings.bronze_events_location)
         result.notes = (
             f"{result.commit_kills} kills landed inside the commit window, "
-            f"{result.between_tables_kills} between bronze's and quarantine's commits of a batch."
+            f"{result.between_tables_kills} between bronze's and quarantine's commits of a "
+            f"batch; the job's compaction committed {compactions} times beside the batches."
         )
         return _finish(result, settings, traffic, started)
 
