@@ -43,6 +43,13 @@ again and writes them to quarantine (`jobs/bronze_writer.py`).
    bronze and writes quarantine. A skipped write counts nothing, so when bronze's
    transaction finds the batch there the job counts the rejected records on their own
    and writes them unless quarantine holds the batch too.
+4. The job's compaction beside the stream (`jobs/bronze_compaction.py`, a thread of the
+   continuous job) commits OPTIMIZE: the same rows in fewer files, no data change, no
+   transaction id. Delta checks a commit without data change with snapshot isolation, and
+   the batches' appends read no files, so neither fails the other; the compaction's commit
+   carries the app ids' versions in its checksum like any other, so a batch run again after
+   it is still found. A kill during a pass leaves only files no commit names (VACUUM deletes
+   them); the kill -9 drill counts the compactions committed between its kills.
 
 Where it would break:
 - **A reset checkpoint over kept tables.** A new checkpoint means a new query id, so
