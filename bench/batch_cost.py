@@ -24,6 +24,7 @@ from lakehouse import pipeline
 from lakehouse.config import load_settings
 from lakehouse.kafka.watermarks import count_messages
 from lakehouse.sandbox import sandbox_stack, use_environment
+from lakehouse.settings import AUTO_COMPACT_SETTING
 
 BATCH_RECORDS = 2_000
 BATCHES = 20
@@ -35,18 +36,21 @@ ROUNDS = 2
 # carries what is left over).
 FULL_BATCH_SHARE = 0.9
 
-# (lever, Spark property, the other setting, other settings it needs): each runs against the
-# configured setting. Delta's auto compaction runs inside the commit of the batch that
-# reaches 50 small files; it replaces the job's compaction beside the stream, which the
-# configuration does not allow beside it.
-LEVERS = (
-    (
-        "Delta auto compaction instead of the job's beside the stream",
-        "spark.databricks.delta.autoCompact.enabled",
-        "true",
-        {"LAKEHOUSE__INGEST__COMPACTION_INTERVAL_SECONDS": "null"},
-    ),
-)
+# The lever: Delta's auto compaction inside the commit of the batch that brings a partition to
+# 50 small files, in place of the job's compaction beside the stream (the configuration
+# refuses both at once).
+AUTO_COMPACTION_LEVER = "Delta auto compaction instead of the job's beside the stream"
+
+
+def auto_compaction_overrides(configured_conf: dict[str, str]) -> dict[str, str]:
+    """The environment overrides that run the bronze job with Delta's auto compaction in the
+    commits instead of its compaction beside the stream, every other setting as configured."""
+    return {
+        "LAKEHOUSE__INGEST__COMPACTION_INTERVAL_SECONDS": "null",
+        # The whole dictionary: an override replaces conf/base.yaml's.
+        "LAKEHOUSE__SPARK__CONF": json.dumps({**configured_conf, AUTO_COMPACT_SETTING: "true"}),
+    }
+
 
 # jobs/bronze_ingest.py's ProgressPrinter line.
 PROGRESS_LINE = re.compile(
@@ -144,37 +148,28 @@ def drain_in_own_lake(
 
 
 def measure_batch_cost(root: Path, seed: int) -> list[BatchCost]:
-    """Drain BATCHES x BATCH_RECORDS events with the configured settings and with each lever
+    """Drain BATCHES x BATCH_RECORDS events with the configured settings and with the lever
     the other way, ROUNDS times each, alternately; the configured row first."""
     events = BATCH_RECORDS * BATCHES
     with sandbox_stack(root, test_sized=False) as (settings, _):
         pipeline.produce(settings, events=events, rate=None, seed=seed, end=datetime.now(UTC))
         produced = count_messages(settings.kafka_bootstrap, settings.kafka.topics.values())
         configured_conf = dict(settings.spark.conf)
-        variants: list[tuple[str, str, dict[str, str], dict[str, str]]] = [
-            ("", "", configured_conf, {})
-        ]
-        variants += [
-            (lever, key, {**configured_conf, key: other}, extra)
-            for lever, key, other, extra in LEVERS
-        ]
-        runs: dict[str, list[list[Batch]]] = {key: [] for _, key, _, _ in variants}
+        variants = {
+            "configured": {},
+            AUTO_COMPACT_SETTING: auto_compaction_overrides(configured_conf),
+        }
+        runs: dict[str, list[list[Batch]]] = {key: [] for key in variants}
         for round_number in range(ROUNDS):
-            for _, key, conf, extra in variants:
+            for key, extra in variants.items():
                 overrides = {
                     "LAKEHOUSE__INGEST__MAX_OFFSETS_PER_TRIGGER": str(BATCH_RECORDS),
-                    # The whole dictionary: an override replaces conf/base.yaml's.
-                    "LAKEHOUSE__SPARK__CONF": json.dumps(conf),
                     **extra,
                 }
-                folder = root / f"{key or 'configured'}-{round_number}"
-                _, batches = drain_in_own_lake(folder, overrides, produced)
+                _, batches = drain_in_own_lake(root / f"{key}-{round_number}", overrides, produced)
                 runs[key].append(batches)
-    rows = []
-    for lever, key, conf, _ in variants:
-        if not key:
-            continue
-        configured_setting = configured_conf.get(key, "Spark's default")
-        rows.append(summarize(lever, configured_setting, True, runs[""]))
-        rows.append(summarize(lever, conf[key], False, runs[key]))
-    return rows
+    configured_setting = configured_conf.get(AUTO_COMPACT_SETTING, "Spark's default")
+    return [
+        summarize(AUTO_COMPACTION_LEVER, configured_setting, True, runs["configured"]),
+        summarize(AUTO_COMPACTION_LEVER, "true", False, runs[AUTO_COMPACT_SETTING]),
+    ]

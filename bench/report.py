@@ -147,7 +147,7 @@ def markdown(results: dict[str, Any], command: str, previous: dict[str, Any] | N
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
         *(
             f"| {row['trigger_interval']}{' (default)' if row is fresh else ''} | "
-            f"{row.get('compaction', 'Delta auto compaction, in the commits')} | "
+            f"{row['compaction']} | "
             f"{row['sent']:,} | {row['events']:,} | {row['p50']:.2f} s | "
             f"{row['p95']:.2f} s | {row['maximum']:.2f} s | "
             f"{windows_text(row.get('p95_by_window', ())) or 'n/a'} |"
@@ -607,7 +607,7 @@ def _first_batch(drain: dict[str, Any]) -> tuple[float, float] | None:
 
 def _small_files_section(files: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     interval = fresh["trigger_interval"]
-    compaction = fresh.get("compaction", "Delta auto compaction, in the commits")
+    compaction = fresh["compaction"]
     amount, unit = interval.split()
     seconds = float(amount) * {"second": 1, "minute": 60}[unit.rstrip("s")]
     per_day = 86_400 / seconds  # micro-batches a day at the configured trigger, under traffic

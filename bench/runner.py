@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import platform
 import statistics
@@ -14,7 +13,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.batch_cost import batches_in_log, measure_batch_cost
+from bench.batch_cost import auto_compaction_overrides, batches_in_log, measure_batch_cost
 from bench.dbt_cost import measure_dbt_cost
 from bench.drain import (
     DrainResult,
@@ -219,10 +218,7 @@ def alternative_overrides(
     if alternative.trigger_interval is not None:
         overrides["LAKEHOUSE__INGEST__TRIGGER_INTERVAL"] = alternative.trigger_interval
     if alternative.auto_compaction:
-        overrides["LAKEHOUSE__INGEST__COMPACTION_INTERVAL_SECONDS"] = "null"
-        # The whole dictionary: an override replaces conf/base.yaml's.
-        conf = {**configured_conf, AUTO_COMPACT_SETTING: "true"}
-        overrides["LAKEHOUSE__SPARK__CONF"] = json.dumps(conf)
+        overrides.update(auto_compaction_overrides(configured_conf))
     return overrides
 
 

@@ -330,8 +330,8 @@ def run_query(
             # Only the first start of a new checkpoint uses the upgrade's offsets; after that
             # the checkpoint decides.
             query = start_ingest(spark, settings, trigger, starting_offsets)
-            if compaction is None and trigger == "continuous":
-                compaction = background_compaction(spark, settings)
+            if compaction is None:
+                compaction = background_compaction(spark, settings, trigger)
             try:
                 query.awaitTermination()
                 return EXIT_OK
@@ -353,12 +353,14 @@ def run_query(
             compaction.stop()
 
 
-def background_compaction(spark: SparkSession, settings: Settings) -> BackgroundCompaction | None:
+def background_compaction(
+    spark: SparkSession, settings: Settings, trigger: str
+) -> BackgroundCompaction | None:
     """The thread that compacts bronze and quarantine beside the continuous stream, if
     configured. An available-now run goes without: its large batches write few files, and a
     pass at its start would take CPU from the drain."""
     interval = settings.ingest.compaction_interval_seconds
-    if interval is None:
+    if interval is None or trigger != "continuous":
         return None
     locations = [settings.bronze_events_location, settings.quarantine_location]
     return BackgroundCompaction(spark, locations, interval).start()
