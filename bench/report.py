@@ -420,7 +420,15 @@ def _heaviest(models: dict[str, float], count: int = 3) -> str:
 def dbt_section(dbt: dict[str, Any]) -> list[str]:
     """The dbt measurement: both builds, per model, and where the incremental time goes."""
     full, incremental = dbt["full"], dbt["incremental"]
+    idle = dbt.get("nothing_new")
     daily = sorted(set(full["models"]) - set(incremental["models"]))
+
+    def idle_cell(value: float | None) -> str:
+        """The nothing-new column's cell, when the run measured it."""
+        if idle is None:
+            return ""
+        return "  |" if value is None else f" {value:.2f} |"
+
     rows = [
         f"| {model} | {seconds:.2f} | "
         + (
@@ -430,16 +438,19 @@ def dbt_section(dbt: dict[str, Any]) -> list[str]:
             if model in incremental["models"]
             else "daily DAG |  |"
         )
+        + idle_cell(idle["models"].get(model) if idle else None)
         for model, seconds in sorted(full["models"].items())
     ]
     model_seconds = sum(incremental["models"].values())
+    idle_header = " nothing new (s) |" if idle else ""
     return [
         f"## dbt on DuckDB: {dbt['events']:,} events, then {dbt['new_events']:,} more",
         "",
         f"Silver ends with {dbt['silver_rows']:,} rows. Full build (`dbt build "
         "--full-refresh --exclude resource_type:unit_test`, every model and data test) "
         f"{full['seconds']:.1f} s; incremental build (`dbt build --exclude tag:daily "
-        "resource_type:unit_test`, what the transformation DAG runs after each ingest"
+        "resource_type:unit_test`: the models and tests the transformation DAG runs after "
+        "each ingest, in one dbt command where the DAG runs one per layer"
         + (f"; {', '.join(daily)} is rebuilt once a day by its own DAG" if daily else "")
         + f") {incremental['seconds']:.1f} s = {dbt['incremental_share']:.1%} of the full. "
         f"Load average (1 min) when each started: {full.get('load_average', 0.0)} and "
@@ -448,26 +459,48 @@ def dbt_section(dbt: dict[str, Any]) -> list[str]:
         f"arrive after it, {1 - dbt.get('new_late_share', 0.0):.0%} from the latest day and "
         f"{dbt.get('new_late_share', 0.0):.0%} late events from any day of the history.",
         "",
-        "| model or snapshot | full (s) | incremental (s) | incremental / full |",
-        "| --- | --- | --- | --- |",
+        f"| model or snapshot | full (s) | incremental (s) | incremental / full |{idle_header}",
+        "| --- | --- | --- | --- |" + (" --- |" if idle else ""),
         *rows,
         f"| all data tests (summed) | {full.get('tests_seconds', 0.0):.2f} | "
-        f"{incremental.get('tests_seconds', 0.0):.2f} |  |",
+        f"{incremental.get('tests_seconds', 0.0):.2f} |  |"
+        + idle_cell(idle.get("tests_seconds", 0.0) if idle else None),
         f"| dbt start-up and parsing | {_startup_seconds(full):.2f} | "
-        f"{_startup_seconds(incremental):.2f} |  |",
+        f"{_startup_seconds(incremental):.2f} |  |"
+        + idle_cell(_startup_seconds(idle) if idle else None),
         f"| wall time of `dbt build` | {full['seconds']:.2f} | {incremental['seconds']:.2f} | "
-        f"{dbt['incremental_share']:.0%} |",
+        f"{dbt['incremental_share']:.0%} |" + idle_cell(idle["seconds"] if idle else None),
         "",
+        *_nothing_new_text(dbt),
         f"Where the incremental build's {incremental['seconds']:.1f} s go: "
         f"{_startup_seconds(incremental):.1f} s before dbt runs anything (start-up, parsing "
         f"the project), then {model_seconds:.1f} s of models and snapshot (heaviest: "
         f"{_heaviest(incremental['models'])}) and {incremental.get('tests_seconds', 0.0):.1f} s "
         "of data tests, summed over dbt's threads. The full build's data tests read whole tables; "
-        "the incremental build's read the rows that arrived in the last hour where a table "
-        "records arrivals (silver, fct_listens, the per-key aggregates) and whole tables "
-        "elsewhere.",
+        "the incremental build's read the rows that arrived in the last hour of the models "
+        "that name an arrival column (silver, fct_listens, the per-key aggregates) and whole "
+        "tables elsewhere.",
         "",
         *_levers_section(dbt),
+    ]
+
+
+def _nothing_new_text(dbt: dict[str, Any]) -> list[str]:
+    """What the scheduled build costs when nothing arrived: its floor at this size."""
+    idle = dbt.get("nothing_new")
+    if not idle:
+        return []
+    full = dbt["full"]
+    share = idle["seconds"] / full["seconds"] if full["seconds"] > 0 else 0.0
+    return [
+        f"Run again at once, with no new events (a run still re-reads the arrivals of the "
+        f"last lookback_minutes), the incremental build took "
+        f"{idle['seconds']:.1f} s = {share:.1%} of the full build ({idle.get('nodes', 0)} "
+        f"models, snapshots and data tests; {_startup_seconds(idle):.1f} s of start-up and "
+        f"parsing, {idle.get('tests_seconds', 0.0):.1f} s of data tests summed over dbt's "
+        "threads): what a scheduled build costs at this size whatever arrived, in dbt's own "
+        "work per node and in the models' scans of the large tables.",
+        "",
     ]
 
 
@@ -532,7 +565,14 @@ def _dbt_limits(dbt: dict[str, Any]) -> list[str]:
         f"dbt's threads, mostly dbt's own work per test), and the models "
         f"{_heaviest(incremental['models'])}. "
         f"Silver took {incremental['models'].get(SILVER_MODEL, 0.0):.2f} s against "
-        f"{full['models'].get(SILVER_MODEL, 0.0):.2f} s for its full build.",
+        f"{full['models'].get(SILVER_MODEL, 0.0):.2f} s for its full build."
+        + (
+            f" The same build with nothing new took {dbt['nothing_new']['seconds']:.1f} s "
+            f"({dbt['nothing_new']['seconds'] / max(full['seconds'], 1e-9):.1%} of the full): "
+            "the floor any change to what the models read has to get under."
+            if dbt.get("nothing_new")
+            else ""
+        ),
     ]
 
 

@@ -52,6 +52,42 @@ def test_the_dbt_section_has_a_row_per_model_and_the_parts_of_the_wall_time() ->
     assert "heaviest: `int_listening_events_deduplicated` 1.00 s, `fct_listens` 0.50 s" in page
 
 
+def test_the_build_with_nothing_new_gets_a_column_and_is_named_as_the_floor(
+    tmp_path: Path,
+) -> None:
+    results = dbt_results(6.0)
+    results["nothing_new"] = {
+        "seconds": 5.0,
+        "execution_seconds": 2.25,
+        "tests_seconds": 1.5,
+        "nodes": 70,
+        "models": {"int_listening_events_deduplicated": 0.75, "fct_listens": 0.25},
+    }
+
+    page = "\n".join(dbt_section(results))
+    limits = write_dbt_outputs(
+        {
+            "started_at": "2026-11-26T18:00:00+00:00",
+            "seconds": 99.0,
+            "load_average": {"start": 1.0, "end": 2.0},
+            "dbt": results,
+        },
+        tmp_path,
+    ).read_text()
+
+    assert (
+        "| model or snapshot | full (s) | incremental (s) | incremental / full | nothing new (s) |"
+    ) in page
+    assert "| fct_listens | 10.00 | 0.50 | 5% | 0.25 |" in page
+    assert "| track_recommendations | 4.00 | daily DAG |  |  |" in page
+    assert "| all data tests (summed) | 8.00 | 2.00 |  | 1.50 |" in page
+    assert "| dbt start-up and parsing | 4.00 | 3.00 |  | 2.75 |" in page
+    assert "| wall time of `dbt build` | 40.00 | 6.00 | 15% | 5.00 |" in page
+    assert "the incremental build took 5.0 s = 12.5% of the full build (70 models" in page
+    assert "(70 models, snapshots and data tests; 2.8 s of start-up" in page
+    assert "The same build with nothing new took 5.0 s (12.5% of the full)" in limits
+
+
 def test_the_limits_follow_the_figures_and_only_when_the_target_is_missed(tmp_path: Path) -> None:
     results = {"started_at": "2026-11-26T18:00:00+00:00", "seconds": 99.0}
     load = {"load_average": {"start": 1.0, "end": 2.0}}

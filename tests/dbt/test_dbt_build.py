@@ -352,3 +352,35 @@ def test_docs_generate_documents_the_lineage_of_gold(
     assert manifest["parent_map"]["model.lakehouse.dim_users"] == [
         "snapshot.lakehouse.users_snapshot"
     ]
+
+
+def test_data_tests_read_the_recent_arrivals_of_the_models_that_declare_an_arrival_column(
+    warehouse: Path,
+) -> None:
+    """Silver, fct_listens and the per-key aggregates name their arrival column (config meta
+    arrival_column); a build that is not a --full-refresh tests their recent rows only, and
+    tests the other models whole."""
+    manifest = json.loads((warehouse.parent / "dbt" / "target" / "manifest.json").read_text())
+    compiled = {
+        node["name"]: node["compiled_code"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+    }
+
+    def reads(test: str) -> str:
+        return " ".join(compiled[test].split())
+
+    assert '"silver"."int_listening_events_deduplicated" where ingested_at >= ' in reads(
+        "unique_int_listening_events_deduplicated_event_id"
+    )
+    assert '"gold"."fct_listens" where ingested_at >= ' in reads("unique_fct_listens_event_id")
+    assert '"silver"."int_user_days_aggregated" where last_ingested_at >= ' in reads(
+        "unique_combination_of_columns_int_user_days_aggregated_user_id__activity_date"
+    )
+    assert '"silver"."int_listening_events_deduplicated" where ingested_at >= ' in reads(
+        "assert_ms_played_not_negative"
+    )
+    assert 'from "lakehouse"."gold"."dim_tracks" where track_id is not null' in reads(
+        "unique_dim_tracks_track_id"
+    )
+    assert "ingested_at" not in reads("unique_dim_tracks_track_id")

@@ -6,7 +6,8 @@
         materialized='incremental',
         unique_key=['track_id', 'activity_date'],
         incremental_strategy=upsert_incremental_strategy(),
-        on_schema_change='fail'
+        on_schema_change='fail',
+        meta={'arrival_column': 'last_ingested_at'}
     )
 }}
 

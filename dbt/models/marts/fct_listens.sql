@@ -7,7 +7,8 @@
         materialized='incremental',
         unique_key='event_id',
         incremental_strategy=upsert_incremental_strategy(),
-        on_schema_change='fail'
+        on_schema_change='fail',
+        meta={'arrival_column': 'ingested_at'}
     )
 }}
 
