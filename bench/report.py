@@ -485,17 +485,22 @@ def dbt_section(dbt: dict[str, Any]) -> list[str]:
     ]
 
 
+def _share_of_full(run: dict[str, Any], dbt: dict[str, Any]) -> float:
+    """A dbt invocation's wall time as a share of the full build's."""
+    full_seconds = float(dbt["full"]["seconds"])
+    return float(run["seconds"]) / full_seconds if full_seconds > 0 else 0.0
+
+
 def _nothing_new_text(dbt: dict[str, Any]) -> list[str]:
     """What the scheduled build costs when nothing arrived: its floor at this size."""
     idle = dbt.get("nothing_new")
     if not idle:
         return []
-    full = dbt["full"]
-    share = idle["seconds"] / full["seconds"] if full["seconds"] > 0 else 0.0
     return [
         f"Run again at once, with no new events (a run still re-reads the arrivals of the "
         f"last lookback_minutes), the incremental build took "
-        f"{idle['seconds']:.1f} s = {share:.1%} of the full build ({idle.get('nodes', 0)} "
+        f"{idle['seconds']:.1f} s = {_share_of_full(idle, dbt):.1%} of the full build "
+        f"({idle.get('nodes', 0)} "
         f"models, snapshots and data tests; {_startup_seconds(idle):.1f} s of start-up and "
         f"parsing, {idle.get('tests_seconds', 0.0):.1f} s of data tests summed over dbt's "
         "threads): what a scheduled build costs at this size whatever arrived, in dbt's own "
@@ -568,7 +573,7 @@ def _dbt_limits(dbt: dict[str, Any]) -> list[str]:
         f"{full['models'].get(SILVER_MODEL, 0.0):.2f} s for its full build."
         + (
             f" The same build with nothing new took {dbt['nothing_new']['seconds']:.1f} s "
-            f"({dbt['nothing_new']['seconds'] / max(full['seconds'], 1e-9):.1%} of the full): "
+            f"({_share_of_full(dbt['nothing_new'], dbt):.1%} of the full): "
             "the floor any change to what the models read has to get under."
             if dbt.get("nothing_new")
             else ""
