@@ -199,6 +199,20 @@ def timed_dbt_build(
     )
 
 
+def timed_scheduled_build(
+    settings: Settings, artifacts: Path, extra_vars: dict[str, str] | None = None
+) -> DbtRun:
+    """The incremental `dbt build` a scheduled run makes: every model but the daily ones, and
+    their data tests."""
+    return timed_dbt_build(
+        settings,
+        artifacts,
+        full_refresh=False,
+        exclude=pipeline.SCHEDULED_RUN_EXCLUDES,
+        extra_vars=extra_vars,
+    )
+
+
 def dbt_bytecode_cached() -> bool:
     """True when dbt's own modules have compiled bytecode beside them."""
     spec = importlib.util.find_spec("dbt.cli.main")
@@ -220,13 +234,7 @@ def incremental_with_lever_off(
     with tempfile.TemporaryDirectory(prefix="lakehouse-bench-lever-") as empty:
         environment = {name: value or empty for name, value in lever.environment.items()}
         with use_environment(environment):
-            return timed_dbt_build(
-                settings,
-                artifacts,
-                full_refresh=False,
-                exclude=pipeline.SCHEDULED_RUN_EXCLUDES,
-                extra_vars=lever.dbt_vars,
-            )
+            return timed_scheduled_build(settings, artifacts, extra_vars=lever.dbt_vars)
 
 
 def measure_dbt_cost(
@@ -256,13 +264,9 @@ def measure_dbt_cost(
     shutil.copytree(artifacts, saved / "artifacts")
     new_events = max(1, int(events * new_share))
     append_bronze(settings, events, new_events, log_path, new=True, history_days=history_days)
-    incremental = timed_dbt_build(
-        settings, artifacts, full_refresh=False, exclude=pipeline.SCHEDULED_RUN_EXCLUDES
-    )
+    incremental = timed_scheduled_build(settings, artifacts)
     _, rows = query_warehouse(settings, f"select count(*) from {SILVER_EVENTS_TABLE}")
-    nothing_new = timed_dbt_build(
-        settings, artifacts, full_refresh=False, exclude=pipeline.SCHEDULED_RUN_EXCLUDES
-    )
+    nothing_new = timed_scheduled_build(settings, artifacts)
     levers_off = {
         lever.name: incremental_with_lever_off(settings, lever, artifacts, saved)
         for lever in (LEVERS if levers else ())
