@@ -51,8 +51,7 @@
     {%- if not column -%}
         {%- do return('') -%}
     {%- endif -%}
-    {%- set result = run_query('select max(' ~ column ~ ') from ' ~ relation) -%}
-    {%- set newest = result.columns[0].values()[0] -%}
+    {%- set newest = newest_value(column, relation) -%}
     {%- if newest is none -%}
         {%- do return('') -%}
     {%- endif -%}

@@ -14,8 +14,7 @@
 {% macro arrived_since(column, as_instant=false) -%}
     {%- set newest = none -%}
     {%- if execute -%}
-        {%- set result = run_query('select max(' ~ column ~ ') from ' ~ this) -%}
-        {%- set newest = result.columns[0].values()[0] -%}
+        {%- set newest = newest_value(column, this) -%}
     {%- endif -%}
     {%- if newest is none -%}
         {%- set newest = '1900-01-01 00:00:00' -%}

@@ -254,7 +254,18 @@ def test_incremental_runs_compile_for_snowflake_with_a_constant_arrival_bound(
         "on dated_events.user_id = changed_keys.user_id "
         "and dated_events.activity_date = changed_keys.activity_date"
     ) in compiled["int_user_days_aggregated"]
-    assert "listens as ( select * from lakehouse.gold.fct_listens )" in compiled["fct_listens"]
+    # The rows to rekey: a join of the fact with the closed user versions only, and the rows
+    # whose keys were not found, both read from the tables themselves.
+    assert (
+        "closed_versions as ( select user_version_id, valid_to "
+        "from lakehouse.gold.dim_users where valid_to is not null )"
+    ) in compiled["fct_listens"]
+    rekey_join = "from lakehouse.gold.fct_listens as listens inner join closed_versions"
+    assert rekey_join in compiled["fct_listens"]
+    assert (
+        "select event_id from lakehouse.gold.fct_listens "
+        "where user_version_id is null or artist_id is null"
+    ) in compiled["fct_listens"]
 
 
 def bronze_statements(
