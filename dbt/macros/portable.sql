@@ -80,24 +80,23 @@
 {#
     The newest (largest) non-null value of `column` in `relation`, looked up now; none when
     there is none. The incremental models and the data tests write it into their SQL as a
-    constant (arrived_since, arrived_recently).
+    constant (arrived_since, arrived_recently). Each adapter gives the query; a query that
+    returns no row (an empty table on DuckDB) gives none, as max() over no row does.
 #}
 {% macro newest_value(column, relation) -%}
-    {{ return(adapter.dispatch('newest_value', 'lakehouse')(column, relation)) }}
+    {%- set sql = adapter.dispatch('newest_value_sql', 'lakehouse')(column, relation) -%}
+    {%- set result = run_query(sql) -%}
+    {{ return(result.columns[0].values()[0] if result.rows | length > 0 else none) }}
 {%- endmacro %}
 
 {# Snowflake answers max() from its micro-partitions' metadata, without a warehouse. #}
-{% macro snowflake__newest_value(column, relation) -%}
-    {%- set result = run_query('select max(' ~ column ~ ') from ' ~ relation) -%}
-    {{ return(result.columns[0].values()[0]) }}
+{% macro snowflake__newest_value_sql(column, relation) -%}
+    select max({{ column }}) from {{ relation }}
 {%- endmacro %}
 
 {# DuckDB's max() reads the whole column, while a top-1 sort skips the row groups whose zone
    maps cannot hold a larger value: on fct_listens' 10,000,000 rows 2 ms against 15-60 ms. #}
-{% macro duckdb__newest_value(column, relation) -%}
-    {%- set result = run_query(
-        'select ' ~ column ~ ' from ' ~ relation ~ ' where ' ~ column ~ ' is not null'
-        ~ ' order by ' ~ column ~ ' desc limit 1'
-    ) -%}
-    {{ return(result.columns[0].values()[0] if result.rows | length > 0 else none) }}
+{% macro duckdb__newest_value_sql(column, relation) -%}
+    select {{ column }} from {{ relation }} where {{ column }} is not null
+    order by {{ column }} desc limit 1
 {%- endmacro %}
