@@ -35,6 +35,7 @@ from lakehouse.settings import Settings
 from lakehouse.streaming.spark_submit import run_job_logged
 from lakehouse.warehouse.dbt import run_dbt
 from lakehouse.warehouse.project import dbt_vars
+from lakehouse.warehouse.reference_inputs import ReferencePlan
 
 MAKE_BRONZE = Path(__file__).resolve().parent / "make_bronze.py"
 
@@ -66,6 +67,8 @@ class Lever:
     environment: dict[str, str] = field(default_factory=dict)
     # Applied to the artifacts folder (target/, logs/) before the run.
     prepare: Callable[[Path], None] | None = None
+    # Off: the run builds the reference branch although its inputs are unchanged.
+    builds_reference: bool = False
 
 
 # The incremental run as configured, from the saved copy like the levers' runs.
@@ -84,6 +87,14 @@ LEVERS = (
         "data_tests_arrivals_minutes); off: whole tables (the var changes, so dbt also "
         "re-parses the project: compare the data tests column)",
         dbt_vars={"data_tests_arrivals_minutes": "0"},
+    ),
+    Lever(
+        "reference branch left out while unchanged",
+        "the reference views, the users snapshot, the dimensions and the data tests that "
+        "read only them are left out while the reference files and the dbt project are as "
+        "the warehouse recorded at their last build (pipeline.reference_plan); off: built "
+        "and tested in every run",
+        builds_reference=True,
     ),
     Lever(
         "partial parse state kept",
@@ -157,14 +168,23 @@ def timed_dbt_build(
     full_refresh: bool,
     exclude: str | None = None,
     extra_vars: dict[str, str] | None = None,
+    reference: bool = False,
 ) -> DbtRun:
     """`dbt build` as `lakehouse transform` runs it (models, the snapshot, tests), with any
-    extra dbt vars; the per-node times come from dbt's run_results.json."""
-    command = ["build", *(["--exclude", exclude] if exclude else [])]
-    command += ["--full-refresh"] if full_refresh else []
+    extra dbt vars; the per-node times come from dbt's run_results.json. With `reference`,
+    the run decides as a scheduled run does whether to leave the reference branch out, and
+    the decision is part of its time; a full build records the branch's inputs."""
     warehouse = settings.warehouse
     load_average = os.getloadavg()[0]
     started = time.monotonic()
+    plan = ReferencePlan(fingerprint=None, current=False)
+    if full_refresh or reference:
+        plan = pipeline.reference_plan(settings)
+    if full_refresh:
+        plan = ReferencePlan(plan.fingerprint, current=False)
+    exclude, extra = plan.selection(exclude)
+    command = ["build", *(["--exclude", exclude] if exclude else []), *extra]
+    command += ["--full-refresh"] if full_refresh else []
     run_dbt(
         command,
         project_dir=settings.path(warehouse.dbt_project_dir),
@@ -175,6 +195,7 @@ def timed_dbt_build(
         artifacts_dir=artifacts,
         s3_options=duckdb_s3_options(settings.s3),
     )
+    pipeline.record_reference(settings, plan)
     seconds = time.monotonic() - started
     run_results = json.loads((artifacts / "target" / "run_results.json").read_text())
     results = run_results["results"]
@@ -200,16 +221,22 @@ def timed_dbt_build(
 
 
 def timed_scheduled_build(
-    settings: Settings, artifacts: Path, extra_vars: dict[str, str] | None = None
+    settings: Settings,
+    artifacts: Path,
+    extra_vars: dict[str, str] | None = None,
+    *,
+    reference: bool = True,
 ) -> DbtRun:
     """The incremental `dbt build` a scheduled run makes: every model but the daily ones, and
-    their data tests."""
+    their data tests, the reference branch left out while its inputs are unchanged (not with
+    `reference` False)."""
     return timed_dbt_build(
         settings,
         artifacts,
         full_refresh=False,
         exclude=pipeline.SCHEDULED_RUN_EXCLUDES,
         extra_vars=extra_vars,
+        reference=reference,
     )
 
 
@@ -234,7 +261,9 @@ def incremental_with_lever_off(
     with tempfile.TemporaryDirectory(prefix="lakehouse-bench-lever-") as empty:
         environment = {name: value or empty for name, value in lever.environment.items()}
         with use_environment(environment):
-            return timed_scheduled_build(settings, artifacts, extra_vars=lever.dbt_vars)
+            return timed_scheduled_build(
+                settings, artifacts, extra_vars=lever.dbt_vars, reference=not lever.builds_reference
+            )
 
 
 def measure_dbt_cost(

@@ -23,7 +23,13 @@ from lakehouse.simulator import (
 )
 from lakehouse.simulator.profiles import profiles_as_of
 from lakehouse.streaming.spark_submit import spark_environment, spark_submit_command
-from lakehouse.warehouse.project import run_project
+from lakehouse.warehouse.project import dbt_vars, run_project
+from lakehouse.warehouse.reference_inputs import (
+    ReferencePlan,
+    record_fingerprint,
+    recorded_fingerprint,
+    reference_fingerprint,
+)
 
 # The dbt models built on their own, less frequent schedule (the lakehouse_recommendations
 # DAG) and left out of each transformation run: track_recommendations.
@@ -31,6 +37,30 @@ DAILY_MODELS = "tag:daily"
 # What each scheduled transformation run leaves out: the daily models, and dbt's unit tests,
 # which check the models' SQL on fixed inputs, not the data; CI runs them (tests/dbt).
 SCHEDULED_RUN_EXCLUDES = f"{DAILY_MODELS} resource_type:unit_test"
+
+
+def reference_plan(settings: Settings) -> ReferencePlan:
+    """Whether this scheduled run may leave the reference branch out: the fingerprint of the
+    reference files and the dbt project now, and whether the warehouse recorded the same at
+    its last build of the branch (lakehouse/warehouse/reference_inputs.py)."""
+    warehouse = settings.warehouse
+    if warehouse.target != "duckdb":
+        return ReferencePlan(fingerprint=None, current=False)
+    fingerprint = reference_fingerprint(
+        settings.reference_location,
+        settings.path(warehouse.dbt_project_dir),
+        warehouse.target,
+        dbt_vars(settings),
+        settings.s3,
+    )
+    recorded = recorded_fingerprint(settings.path(warehouse.duckdb_path))
+    return ReferencePlan(fingerprint=fingerprint, current=recorded == fingerprint)
+
+
+def record_reference(settings: Settings, plan: ReferencePlan) -> None:
+    """After a run that built the reference branch and passed its tests: record its inputs."""
+    if plan.fingerprint is not None and not plan.current:
+        record_fingerprint(settings.path(settings.warehouse.duckdb_path), plan.fingerprint)
 
 
 class PipelineError(Exception):
@@ -122,13 +152,19 @@ def transform(
     dbt_command: str = "build",
     artifacts_dir: Path | None = None,
     exclude: str | None = None,
+    reference: ReferencePlan | None = None,
 ) -> None:
-    """`dbt build` (or run/test) of silver and gold on the configured warehouse target."""
+    """`dbt build` (or run/test) of silver and gold on the configured warehouse target; a
+    scheduled run's `reference` plan may leave the reference branch out (reference_plan)."""
     command = [dbt_command]
+    extra: list[str] = []
+    if reference is not None:
+        exclude, extra = reference.selection(exclude)
     if select:
         command += ["--select", select]
     if exclude:
         command += ["--exclude", exclude]
+    command += extra
     if full_refresh:
         command.append("--full-refresh")
     run_project(settings, command, artifacts_dir=artifacts_dir)

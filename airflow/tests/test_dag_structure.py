@@ -16,6 +16,7 @@ from lakehouse.config import load_settings
 from lakehouse.orchestration.airflow_callbacks import on_failure
 from lakehouse.orchestration.operators import spark_connection
 from lakehouse.streaming.spark_submit import spark_submit_command
+from lakehouse.warehouse.reference_inputs import ReferencePlan
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,12 @@ def test_ingestion_submits_the_printed_spark_submit_line(bag) -> None:  # type: 
 def test_transformation_dag(bag) -> None:  # type: ignore[no-untyped-def]
     dag = bag.dags["lakehouse_transformation"]
     assert [asset.name for asset in dag.schedule] == ["lakehouse_bronze_listening_events"]
-    assert edges(dag) == {("dbt_silver", "dbt_gold"), ("dbt_gold", "dbt_test")}
+    # dbt_test also takes dbt_silver's reference plan (XCom).
+    assert edges(dag) == {
+        ("dbt_silver", "dbt_gold"),
+        ("dbt_gold", "dbt_test"),
+        ("dbt_silver", "dbt_test"),
+    }
     assert {"transformation", "dbt"} <= set(dag.tags)
 
 
@@ -91,10 +97,17 @@ def test_transformation_silver_step_is_one_dbt_command_with_the_snapshot_and_no_
     bag,  # type: ignore[no-untyped-def]
 ) -> None:
     transformation = bag.dags["lakehouse_transformation"]
-    with mock.patch("lakehouse.pipeline.transform") as transform:
-        transformation.get_task("dbt_silver").python_callable()
+    plan = ReferencePlan(fingerprint="f1", current=True)
+    with (
+        mock.patch("lakehouse.pipeline.transform") as transform,
+        mock.patch("lakehouse.pipeline.reference_plan", return_value=plan),
+    ):
+        passed_on = transformation.get_task("dbt_silver").python_callable()
     # One dbt start-up for the layer; the dbt_test step runs every data test afterwards.
     (silver,) = transform.call_args_list
+    # The plan decided here is the one the later steps follow.
+    assert silver.kwargs["reference"] == plan
+    assert ReferencePlan.from_dict(passed_on) == plan
     assert silver.kwargs["dbt_command"] == "build"
     assert silver.kwargs["select"] == (
         "path:models/staging path:models/intermediate resource_type:snapshot"
@@ -111,11 +124,19 @@ def test_recommendations_dag_builds_the_daily_models_the_transformation_leaves_o
     assert dag.task_ids == ["dbt_recommendations"]
     assert {"transformation", "dbt"} <= set(dag.tags)
     transformation = bag.dags["lakehouse_transformation"]
-    with mock.patch("lakehouse.pipeline.transform") as transform:
+    built = ReferencePlan(fingerprint="f2", current=False).to_dict()
+    with (
+        mock.patch("lakehouse.pipeline.transform") as transform,
+        mock.patch("lakehouse.pipeline.record_reference") as record,
+    ):
         dag.get_task("dbt_recommendations").python_callable()
-        transformation.get_task("dbt_gold").python_callable()
-        transformation.get_task("dbt_test").python_callable()
+        transformation.get_task("dbt_gold").python_callable(built)
+        transformation.get_task("dbt_test").python_callable(built)
     daily, gold, test = transform.call_args_list
+    # This run built the reference branch: its inputs are recorded after the tests.
+    assert gold.kwargs["reference"] == test.kwargs["reference"] == ReferencePlan("f2", False)
+    (recorded,) = record.call_args_list
+    assert recorded.args[1] == ReferencePlan("f2", False)
     assert (daily.kwargs["select"], daily.kwargs.get("exclude")) == ("tag:daily", None)
     assert (gold.kwargs["select"], gold.kwargs["exclude"]) == ("path:models/marts", "tag:daily")
     # The unit tests check the SQL on fixed inputs; CI runs them, not every scheduled run.

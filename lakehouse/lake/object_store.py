@@ -122,6 +122,18 @@ class S3CheckpointFiles:
         return str(body.read().decode("utf-8"))
 
 
+def object_versions(location: str, s3: S3Config) -> list[tuple[str, int, str]]:
+    """(name relative to the folder, size, ETag) of every object under the S3 folder
+    `location`, sorted by name."""
+    bucket, key = _bucket_and_key(location)
+    prefix = f"{key.rstrip('/')}/"
+    pages = s3_client(s3).get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    objects = [item for page in pages for item in page.get("Contents", [])]
+    return sorted(
+        (item["Key"][len(prefix) :], int(item["Size"]), str(item["ETag"])) for item in objects
+    )
+
+
 def upload_directory(local_dir: Path, location: str, s3: S3Config) -> list[str]:
     """Copy every file of local_dir to the S3 folder `location`; the URIs written, sorted."""
     client = s3_client(s3)

@@ -47,20 +47,31 @@ UPGRADED_USERS = REFERENCE_QUERIES["users"].replace(
 )
 
 
+def build_vars(root: Path, reference: Path) -> dict[str, str]:
+    """The dbt vars of a build over root's bronze and the given reference folder."""
+    return {
+        "bronze_events_path": str(root / "bronze"),
+        "reference_path": str(reference),
+        "lookback_minutes": "5",
+    }
+
+
 def build(
-    project: Path, extensions: Path, root: Path, database: Path, reference: Path, *extra: str
+    project: Path,
+    extensions: Path,
+    root: Path,
+    database: Path,
+    reference: Path,
+    *extra: str,
+    command: list[str] = BUILD_WITHOUT_TESTS,
 ) -> None:
     """dbt build (no tests) of the project over root's bronze into `database`."""
     run_dbt(
-        [*BUILD_WITHOUT_TESTS, *extra],
+        [*command, *extra],
         project_dir=project,
         duckdb_path=database,
         extension_dir=extensions,
-        dbt_vars={
-            "bronze_events_path": str(root / "bronze"),
-            "reference_path": str(reference),
-            "lookback_minutes": "5",
-        },
+        dbt_vars=build_vars(root, reference),
         artifacts_dir=database.parent / f"dbt-{database.stem}",
     )
 

@@ -11,6 +11,12 @@ import duckdb
 import pytest
 from pyspark.sql import SparkSession
 
+from lakehouse.warehouse.reference_inputs import (
+    ReferencePlan,
+    record_fingerprint,
+    recorded_fingerprint,
+    reference_fingerprint,
+)
 from tests.dbt.test_dbt_build import (
     BRONZE_EVENTS,
     REFERENCE_QUERIES,
@@ -19,7 +25,7 @@ from tests.dbt.test_dbt_build import (
     utc,
     write_bronze_events,
 )
-from tests.dbt.test_incremental import build, rows_only_in_one, warehouse_tables
+from tests.dbt.test_incremental import build, build_vars, rows_only_in_one, warehouse_tables
 
 # fmt: off
 # A second day, with an event for 1 May (already aggregated) arriving on 3 May, a resend of
@@ -103,9 +109,26 @@ def runs(
     first_reference = write_reference(root / "reference-1", {})
     later_reference = write_reference(root / "reference-2", LATER_REFERENCE)
     incremental = root / "incremental.duckdb"
+    left_out: list[bool] = []
 
     def build_incremental(reference: Path) -> None:
-        build(dbt_project_dir, duckdb_extension_dir, root, incremental, reference)
+        """As a scheduled run: the reference branch is left out while its inputs are as the
+        warehouse recorded at its last build."""
+        variables = build_vars(root, reference)
+        fingerprint = reference_fingerprint(str(reference), dbt_project_dir, "duckdb", variables)
+        plan = ReferencePlan(fingerprint, current=recorded_fingerprint(incremental) == fingerprint)
+        exclude, extra = plan.selection("resource_type:test resource_type:unit_test")
+        build(
+            dbt_project_dir,
+            duckdb_extension_dir,
+            root,
+            incremental,
+            reference,
+            command=["build", "--exclude", *str(exclude).split(), *extra],
+        )
+        if not plan.current:
+            record_fingerprint(incremental, fingerprint)
+        left_out.append(plan.current)
 
     write_bronze_events(spark, BRONZE_EVENTS, bronze)
     build_incremental(first_reference)
@@ -116,6 +139,10 @@ def runs(
     build_incremental(later_reference)
     write_bronze_events(spark, THIRD_DAY, bronze, mode="append")
     build_incremental(later_reference)
+
+    # Built first, then left out while the files are unchanged, built again when the later
+    # reference files replace them (the path is one of the inputs), then left out.
+    assert left_out == [False, True, False, True, True]
 
     full = root / "full.duckdb"
     full.write_bytes(incremental.read_bytes())
