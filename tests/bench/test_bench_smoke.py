@@ -90,7 +90,17 @@ def check_dbt_section(dbt: dict[str, Any]) -> None:
     assert dbt["full"]["seconds"] > 0 and dbt["incremental"]["seconds"] > 0
     # The full build records the reference inputs; the scheduled run after it, the files
     # unchanged, leaves the reference branch out.
-    assert {"users_snapshot", "dim_users"} <= set(dbt["full"]["models"]) - set(
-        dbt["incremental"]["models"]
-    )
+    assert dbt["reference_models"] == [
+        "dim_artists",
+        "dim_tracks",
+        "dim_users",
+        "stg_reference__artists",
+        "stg_reference__tracks",
+        "stg_reference__users",
+        "users_snapshot",
+    ]
+    assert not set(dbt["reference_models"]) & set(dbt["incremental"]["models"])
+    assert set(dbt["reference_models"]) <= set(dbt["full"]["models"])
+    # The floor of any dbt command: one that builds the bronze staging view alone.
+    assert dbt["one_view"]["nodes"] == 1 and dbt["one_view"]["seconds"] > 0
     assert dbt["levers_off"] == {}  # measured by `make bench`, not at smoke scale

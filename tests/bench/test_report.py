@@ -37,6 +37,17 @@ def dbt_results(incremental_seconds: float) -> dict[str, object]:
     }
 
 
+def limits_page(results: dict[str, object], folder: Path) -> str:
+    """The limits page write_dbt_outputs writes for a run with these dbt figures."""
+    run = {
+        "started_at": "2026-11-26T18:00:00+00:00",
+        "seconds": 99.0,
+        "load_average": {"start": 1.0, "end": 2.0},
+        "dbt": results,
+    }
+    return write_dbt_outputs(run, folder).read_text()
+
+
 def test_the_dbt_section_has_a_row_per_model_and_the_parts_of_the_wall_time() -> None:
     page = "\n".join(dbt_section(dbt_results(6.0)))
 
@@ -65,15 +76,7 @@ def test_the_build_with_nothing_new_gets_a_column_and_is_named_as_the_floor(
     }
 
     page = "\n".join(dbt_section(results))
-    limits = write_dbt_outputs(
-        {
-            "started_at": "2026-11-26T18:00:00+00:00",
-            "seconds": 99.0,
-            "load_average": {"start": 1.0, "end": 2.0},
-            "dbt": results,
-        },
-        tmp_path,
-    ).read_text()
+    limits = limits_page(results, tmp_path)
 
     assert (
         "| model or snapshot | full (s) | incremental (s) | incremental / full | nothing new (s) |"
@@ -86,6 +89,27 @@ def test_the_build_with_nothing_new_gets_a_column_and_is_named_as_the_floor(
     assert "the incremental build took 5.0 s = 12.5% of the full build (70 models" in page
     assert "(70 models, snapshots and data tests; 2.8 s of start-up" in page
     assert "The same build with nothing new took 5.0 s (12.5% of the full)" in limits
+    assert "A dbt command that builds one view" not in limits  # not measured in this run
+
+
+def test_the_reference_branch_left_out_and_one_view_are_named_for_what_they_are(
+    tmp_path: Path,
+) -> None:
+    results = dbt_results(6.0)
+    results["full"]["models"] |= {"dim_users": 0.25, "users_snapshot": 0.5}  # type: ignore[index]
+    results["reference_models"] = ["dim_users", "users_snapshot"]
+    results["one_view"] = {"seconds": 3.2, "execution_seconds": 0.2, "nodes": 1, "models": {}}
+
+    page = "\n".join(dbt_section(results))
+
+    assert "| dim_users | 0.25 | inputs unchanged |  |" in page
+    assert "| users_snapshot | 0.50 | inputs unchanged |  |" in page
+    assert "| track_recommendations | 4.00 | daily DAG |  |" in page
+    assert "track_recommendations is rebuilt once a day by its own DAG; the reference " in page
+    assert "branch (dim_users, users_snapshot) and the data tests that read only it" in page
+    assert "took 3.2 s = 8.0% of the full build, 3.0 s of it before dbt ran anything" in page
+    limits = limits_page(results, tmp_path)
+    assert "A dbt command that builds one view took 3.2 s (8.0% of the full)" in limits
 
 
 def test_the_limits_follow_the_figures_and_only_when_the_target_is_missed(tmp_path: Path) -> None:
