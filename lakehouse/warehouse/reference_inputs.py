@@ -13,8 +13,8 @@ dbt's cautious indirect selection keeps a test while one of its models is built.
 The inputs, as one SHA-256 fingerprint:
 - each reference file's name, size and version: its modification time on a local disk, its
   ETag on S3 (one LIST call; a rewritten object gets a new ETag even with the same bytes);
-- every file of the dbt project but its `target/` and `logs/` (any change to the SQL, the
-  macros or dbt_project.yml builds the branch once more);
+- every file of the dbt project but its `target/`, `logs/` and dot files (any change to the
+  SQL, the macros, installed packages or dbt_project.yml builds the branch once more);
 - the dbt target and vars (reference_path among them).
 
 The warehouse keeps the fingerprint in RECORD_TABLE, so it travels with the warehouse file
@@ -41,8 +41,9 @@ REFERENCE_BRANCH = "tag:reference"
 # Schema and table in the DuckDB warehouse: one row, the fingerprint of the last build.
 RECORD_SCHEMA = "lakehouse_state"
 RECORD_TABLE = f"{RECORD_SCHEMA}.reference_inputs"
-# What dbt writes into the project folder when no artifacts folder is given.
-_PROJECT_OUTPUTS = {"target", "logs", "dbt_packages", "__pycache__"}
+# What dbt writes into the project folder when no artifacts folder is given. (Installed
+# packages, dbt_packages/, are inputs: their macros build the models.)
+_PROJECT_OUTPUTS = {"target", "logs"}
 
 
 def _reference_files(location: str, s3: S3Config | None) -> Iterator[tuple[str, int, str]]:
@@ -66,8 +67,8 @@ def _project_files(project_dir: Path) -> Iterator[Path]:
         subfolders[:] = sorted(
             name for name in subfolders if name not in _PROJECT_OUTPUTS and not name.startswith(".")
         )
-        for name in sorted(files):
-            yield Path(folder) / name
+        # Dot files are dbt's and tools' own (.user.yml, .sqlfluff), not the project's.
+        yield from (Path(folder) / name for name in sorted(files) if not name.startswith("."))
 
 
 def reference_fingerprint(

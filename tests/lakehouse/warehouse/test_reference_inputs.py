@@ -51,6 +51,7 @@ def test_the_same_inputs_give_the_same_fingerprint_whatever_dbt_wrote(
     (project / "target" / "manifest.json").write_text("{}")
     (project / "logs").mkdir()
     (project / "logs" / "dbt.log").write_text("Running with dbt")
+    (project / ".user.yml").write_text("id: 5a1f\n")
 
     assert fingerprint(reference, project) == before
 
