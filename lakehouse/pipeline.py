@@ -24,12 +24,7 @@ from lakehouse.simulator import (
 from lakehouse.simulator.profiles import profiles_as_of
 from lakehouse.streaming.spark_submit import spark_environment, spark_submit_command
 from lakehouse.warehouse.project import dbt_vars, run_project
-from lakehouse.warehouse.reference_inputs import (
-    ReferencePlan,
-    record_fingerprint,
-    recorded_fingerprint,
-    reference_fingerprint,
-)
+from lakehouse.warehouse.reference_inputs import ReferencePlan, plan_reference
 
 # The dbt models built on their own, less frequent schedule (the lakehouse_recommendations
 # DAG) and left out of each transformation run: track_recommendations.
@@ -46,21 +41,19 @@ def reference_plan(settings: Settings) -> ReferencePlan:
     warehouse = settings.warehouse
     if warehouse.target != "duckdb":
         return ReferencePlan(fingerprint=None, current=False)
-    fingerprint = reference_fingerprint(
+    return plan_reference(
         settings.reference_location,
         settings.path(warehouse.dbt_project_dir),
         warehouse.target,
         dbt_vars(settings),
-        settings.s3,
+        database=settings.path(warehouse.duckdb_path),
+        s3=settings.s3,
     )
-    recorded = recorded_fingerprint(settings.path(warehouse.duckdb_path))
-    return ReferencePlan(fingerprint=fingerprint, current=recorded == fingerprint)
 
 
 def record_reference(settings: Settings, plan: ReferencePlan) -> None:
     """After a run that built the reference branch and passed its tests: record its inputs."""
-    if plan.fingerprint is not None and not plan.current:
-        record_fingerprint(settings.path(settings.warehouse.duckdb_path), plan.fingerprint)
+    plan.record(settings.path(settings.warehouse.duckdb_path))
 
 
 class PipelineError(Exception):

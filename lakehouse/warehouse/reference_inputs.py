@@ -112,6 +112,20 @@ def record_fingerprint(database: Path, fingerprint: str) -> None:
         )
 
 
+def plan_reference(
+    reference_location: str,
+    project_dir: Path,
+    target: str,
+    dbt_vars: Mapping[str, str],
+    *,
+    database: Path,
+    s3: S3Config | None = None,
+) -> ReferencePlan:
+    """The fingerprint of the inputs now, and whether `database` recorded the same."""
+    fingerprint = reference_fingerprint(reference_location, project_dir, target, dbt_vars, s3)
+    return ReferencePlan(fingerprint, current=recorded_fingerprint(database) == fingerprint)
+
+
 @dataclass(frozen=True)
 class ReferencePlan:
     """What a scheduled run does with the reference branch, decided before its first dbt
@@ -129,6 +143,12 @@ class ReferencePlan:
             return exclude, []
         excluded = f"{exclude} {REFERENCE_BRANCH}" if exclude else REFERENCE_BRANCH
         return excluded, ["--indirect-selection", "cautious"]
+
+    def record(self, database: Path) -> None:
+        """After the run built the branch and its tests passed: record its inputs (nothing to
+        do when it left the branch out, or where the target keeps no record)."""
+        if self.fingerprint is not None and not self.current:
+            record_fingerprint(database, self.fingerprint)
 
     def to_dict(self) -> dict[str, object]:
         """For Airflow's XCom, between the DAG's tasks."""

@@ -11,12 +11,7 @@ import duckdb
 import pytest
 from pyspark.sql import SparkSession
 
-from lakehouse.warehouse.reference_inputs import (
-    ReferencePlan,
-    record_fingerprint,
-    recorded_fingerprint,
-    reference_fingerprint,
-)
+from lakehouse.warehouse.reference_inputs import plan_reference
 from tests.dbt.test_dbt_build import (
     BRONZE_EVENTS,
     REFERENCE_QUERIES,
@@ -115,8 +110,9 @@ def runs(
         """As a scheduled run: the reference branch is left out while its inputs are as the
         warehouse recorded at its last build."""
         variables = build_vars(root, reference)
-        fingerprint = reference_fingerprint(str(reference), dbt_project_dir, "duckdb", variables)
-        plan = ReferencePlan(fingerprint, current=recorded_fingerprint(incremental) == fingerprint)
+        plan = plan_reference(
+            str(reference), dbt_project_dir, "duckdb", variables, database=incremental
+        )
         exclude, extra = plan.selection("resource_type:test resource_type:unit_test")
         build(
             dbt_project_dir,
@@ -126,8 +122,7 @@ def runs(
             reference,
             command=["build", "--exclude", *str(exclude).split(), *extra],
         )
-        if not plan.current:
-            record_fingerprint(incremental, fingerprint)
+        plan.record(incremental)
         left_out.append(plan.current)
 
     write_bronze_events(spark, BRONZE_EVENTS, bronze)

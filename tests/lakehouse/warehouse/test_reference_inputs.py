@@ -140,6 +140,11 @@ def test_a_plan_follows_the_record_and_snowflake_always_builds_the_branch(
     pipeline.record_reference(settings, first)
 
     assert pipeline.reference_plan(settings) == ReferencePlan(first.fingerprint, current=True)
+    # A run that left the branch out, or kept no record, records nothing.
+    database = tmp_path / "lakehouse.duckdb"
+    ReferencePlan("other", current=True).record(database)
+    ReferencePlan(None, current=False).record(database)
+    assert recorded_fingerprint(database) == first.fingerprint
     snowflake = settings.model_copy(
         update={"warehouse": settings.warehouse.model_copy(update={"target": "snowflake"})}
     )
