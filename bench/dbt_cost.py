@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -188,7 +188,8 @@ def timed_dbt_build(
     if full_refresh or reference:
         plan = pipeline.reference_plan(settings)
     if full_refresh:
-        plan = ReferencePlan(plan.fingerprint, current=False)
+        # A full build builds the branch whatever the record says, and records it.
+        plan = replace(plan, current=False)
     exclude, extra = plan.selection(exclude)
     command = ["build", *(["--select", select] if select else [])]
     command += [*(["--exclude", exclude] if exclude else []), *extra]

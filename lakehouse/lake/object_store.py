@@ -7,6 +7,7 @@ where the store is (endpoint, region, addressing style).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -80,6 +81,14 @@ def _bucket_and_key(location: str) -> tuple[str, str]:
     return parts.netloc, parts.path.lstrip("/")
 
 
+def _listing(client: Any, folder: str, **options: str) -> tuple[str, Iterable[dict[str, Any]]]:
+    """The key prefix of an S3 folder and the pages of LIST results under it."""
+    bucket, key = _bucket_and_key(folder)
+    prefix = f"{key.rstrip('/')}/"
+    paginator = client.get_paginator("list_objects_v2")
+    return prefix, paginator.paginate(Bucket=bucket, Prefix=prefix, **options)
+
+
 def s3_client(s3: S3Config) -> Any:
     """A boto3 S3 client for the configured store (credentials from the AWS chain)."""
     import boto3  # noqa: PLC0415 - only S3 lakes need it, and it is slow to import
@@ -102,12 +111,8 @@ class S3CheckpointFiles:
 
     def list_names(self, folder: str) -> list[str]:
         """Names of the files (and sub-folders) in a folder; empty when there is none."""
-        bucket, key = _bucket_and_key(folder)
-        prefix = f"{key.rstrip('/')}/"
+        prefix, pages = _listing(self._client, folder, Delimiter="/")
         names = []
-        pages = self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=bucket, Prefix=prefix, Delimiter="/"
-        )
         for page in pages:
             names += [item["Key"][len(prefix) :] for item in page.get("Contents", [])]
             names += [
@@ -125,9 +130,7 @@ class S3CheckpointFiles:
 def object_versions(location: str, s3: S3Config) -> list[tuple[str, int, str]]:
     """(name relative to the folder, size, ETag) of every object under the S3 folder
     `location`, sorted by name."""
-    bucket, key = _bucket_and_key(location)
-    prefix = f"{key.rstrip('/')}/"
-    pages = s3_client(s3).get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    prefix, pages = _listing(s3_client(s3), location)
     objects = [item for page in pages for item in page.get("Contents", [])]
     return sorted(
         (item["Key"][len(prefix) :], int(item["Size"]), str(item["ETag"])) for item in objects

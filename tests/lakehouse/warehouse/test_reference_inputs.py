@@ -12,6 +12,7 @@ import pytest
 
 from lakehouse import pipeline
 from lakehouse.config import load_settings
+from lakehouse.lake.object_store import object_versions
 from lakehouse.warehouse.reference_inputs import (
     RECORD_TABLE,
     ReferencePlan,
@@ -19,6 +20,7 @@ from lakehouse.warehouse.reference_inputs import (
     recorded_fingerprint,
     reference_fingerprint,
 )
+from tests.s3_server import S3Server
 
 VARS = {"reference_path": "/lake/reference", "lookback_minutes": "5"}
 
@@ -94,6 +96,30 @@ def test_a_missing_reference_folder_has_a_fingerprint_of_its_own(
     reference, project = inputs
 
     assert fingerprint(tmp_path / "nowhere", project) != fingerprint(reference, project)
+
+
+def test_on_s3_a_rewritten_object_of_the_same_size_changes_the_fingerprint(
+    inputs: tuple[Path, Path], s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, project = inputs
+    for name, value in s3_server.credentials.items():
+        monkeypatch.setenv(name, value)
+    environ = {
+        "LAKEHOUSE__S3__ENDPOINT": s3_server.endpoint,
+        "LAKEHOUSE__S3__PATH_STYLE_ACCESS": "true",
+    }
+    s3 = load_settings("local", environ=environ).s3
+    client = s3_server.client()
+    client.create_bucket(Bucket="reference-inputs")
+    location = "s3a://reference-inputs/lake/reference"
+    client.put_object(Bucket="reference-inputs", Key="lake/reference/users.parquet", Body=b"PAR1a")
+    before = reference_fingerprint(location, project, "duckdb", VARS, s3)
+
+    client.put_object(Bucket="reference-inputs", Key="lake/reference/users.parquet", Body=b"PAR1b")
+
+    (version,) = object_versions(location, s3)
+    assert version[:2] == ("users.parquet", 5)
+    assert reference_fingerprint(location, project, "duckdb", VARS, s3) != before
 
 
 def test_the_warehouse_records_the_last_fingerprint(tmp_path: Path) -> None:
